@@ -1,0 +1,1 @@
+"""zspace library: data sets, the studies' VAE/AE models, training, latents and runs."""

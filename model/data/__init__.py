@@ -1,0 +1,1 @@
+"""Face data sets: sources (synthetic, CelebA, folder), on-disk storage and streaming."""
