@@ -9,3 +9,59 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds; still runs in CI")
     config.addinivalue_line("markers", "browser: needs Debian's chromium at /usr/bin/chromium")
+    # Keras converts TF tensors with numpy's pre-2.0 __array__ protocol; harmless noise.
+    config.addinivalue_line("filterwarnings", "ignore:__array__ implementation:DeprecationWarning")
+
+
+import numpy as np
+import pytest
+
+from model.config import RunConfig, preset
+from model.data.store import create_dataset, make_split
+from model.runs import ArtifactLayout
+
+
+def blob_images(count: int, size: int, seed: int = 0) -> np.ndarray:
+    """Smooth coloured blobs: structured enough for a tiny (V)AE to learn something."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    centres = rng.uniform(0.2, 0.8, (count, 2, 1, 1))
+    radius = rng.uniform(0.1, 0.3, (count, 1, 1))
+    colour = rng.uniform(0, 1, (count, 1, 1, 3))
+    d2 = (xx - centres[:, 0]) ** 2 + (yy - centres[:, 1]) ** 2
+    mask = np.exp(-d2 / (2 * radius**2))[..., None]
+    return (255 * (0.1 + 0.8 * mask * colour)).astype(np.uint8)
+
+
+def write_blob_dataset(
+    path, count: int = 96, size: int = 32, n_test: int = 16, seed: int = 0, overwrite: bool = False
+):
+    with create_dataset(path, size, overwrite=overwrite) as writer:
+        images = blob_images(count, size, seed)
+        for start in range(0, count, 40):
+            writer.add_images(images[start : start + 40])
+        return writer.finish(
+            {"kind": "blobs", "seed": seed}, make_split(count, count - n_test, n_test)
+        )
+
+
+TINY_OVERRIDES = {
+    "dataset": "blobs",
+    "model.image_size": "32",
+    "model.z_dim": "8",
+    "train.epochs": "2",
+    "train.batch_size": "32",
+}
+
+
+def tiny_config(dataset: str = "blobs", **overrides: str) -> RunConfig:
+    """The demo preset shrunk to 32 px, z_dim 8, 2 epochs: the real code paths, in seconds."""
+    return preset("demo").with_overrides({**TINY_OVERRIDES, "dataset": dataset, **overrides})
+
+
+@pytest.fixture
+def layout(tmp_path) -> ArtifactLayout:
+    """An artifacts root holding a 96-image 32 px data set named `blobs`."""
+    layout = ArtifactLayout(tmp_path / "artifacts")
+    write_blob_dataset(layout.dataset("blobs"))
+    return layout

@@ -16,21 +16,20 @@ import csv
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from model.files import atomic_directory, read_json, write_json
+from model.npy_stream import NpyStreamWriter
 
 SCHEMA_VERSION = 1
 IMAGES_FILE = "images.npy"
 ATTRIBUTES_FILE = "attributes.csv"
 INFO_FILE = "dataset.json"
 SPLITS = ("train", "test")
-# A fixed-size .npy header lets the array be streamed before its final length is known.
-_NPY_HEADER_BYTES = 128
 
 
 @dataclass(frozen=True)
@@ -92,6 +91,7 @@ class DatasetInfo:
     continuous_attributes: list[str] = field(default_factory=list)
     crop: list[int] | None = None
     skipped: list[dict[str, str]] = field(default_factory=list)
+    converted: list[dict[str, str]] = field(default_factory=list)
     created: str = ""
     schema_version: int = SCHEMA_VERSION
 
@@ -127,51 +127,15 @@ def make_split(count: int, n_train: int, n_test: int) -> dict[str, list[int]]:
     return {"train": [0, n_train], "test": [n_train, n_train + n_test]}
 
 
-class _ImageStreamWriter:
-    """Appends uint8 image batches to a .npy file whose length is fixed at close."""
-
-    def __init__(self, path: Path, image_size: int) -> None:
-        self.path = path
-        self.shape = (image_size, image_size, 3)
-        self.count = 0
-        self._handle = open(path, "wb")
-        self._handle.write(b"\0" * _NPY_HEADER_BYTES)
-
-    def append(self, images: np.ndarray) -> None:
-        if images.dtype != np.uint8 or images.shape[1:] != self.shape:
-            raise ValueError(
-                f"images must be uint8 of shape (n, {', '.join(map(str, self.shape))}), "
-                f"got {images.dtype} {images.shape}"
-            )
-        self._handle.write(np.ascontiguousarray(images).tobytes())
-        self.count += len(images)
-
-    def close(self) -> None:
-        header = _npy_header((self.count, *self.shape))
-        self._handle.seek(0)
-        self._handle.write(header)
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-
-
-def _npy_header(shape: tuple[int, ...]) -> bytes:
-    text = repr({"descr": "|u1", "fortran_order": False, "shape": shape})
-    prefix = b"\x93NUMPY\x01\x00"
-    body_len = _NPY_HEADER_BYTES - len(prefix) - 2
-    body = (text + " " * (body_len - len(text) - 1) + "\n").encode("latin1")
-    if len(body) != body_len:
-        raise ValueError(f"shape {shape} does not fit the fixed .npy header")
-    return prefix + body_len.to_bytes(2, "little") + body
-
-
 class DatasetWriter:
     """Builds a data set directory: stream images in, then `finish` with the metadata."""
 
     def __init__(self, directory: Path, image_size: int) -> None:
         self.directory = directory
         self.image_size = image_size
-        self._images = _ImageStreamWriter(directory / IMAGES_FILE, image_size)
+        self._images = NpyStreamWriter(
+            directory / IMAGES_FILE, (image_size, image_size, 3), np.uint8
+        )
         self._finished = False
 
     @property
@@ -188,6 +152,7 @@ class DatasetWriter:
         attributes: AttributeTable | None = None,
         crop: Sequence[int] | None = None,
         skipped: Sequence[dict[str, str]] = (),
+        converted: Sequence[dict[str, str]] = (),
     ) -> DatasetInfo:
         self._images.close()
         if self.count == 0:
@@ -210,7 +175,8 @@ class DatasetWriter:
             else [],
             crop=list(crop) if crop is not None else None,
             skipped=list(skipped),
-            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            converted=list(converted),
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         write_json(self.directory / INFO_FILE, info.to_dict())
         self._finished = True
@@ -218,9 +184,7 @@ class DatasetWriter:
 
 
 @contextlib.contextmanager
-def create_dataset(
-    path: Path, image_size: int, overwrite: bool = False
-) -> Iterator[DatasetWriter]:
+def create_dataset(path: Path, image_size: int, overwrite: bool = False) -> Iterator[DatasetWriter]:
     """Write a data set at `path`; it appears only if the block succeeds and calls `finish`."""
     if image_size <= 0:
         raise ValueError(f"image size must be positive, got {image_size}")
@@ -229,8 +193,7 @@ def create_dataset(
         try:
             yield writer
         finally:
-            if not writer._images._handle.closed:
-                writer._images._handle.close()
+            writer._images.abort()
         if not writer._finished:
             raise RuntimeError("create_dataset block ended without calling finish()")
 

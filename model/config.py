@@ -1,0 +1,191 @@
+"""Typed, validated configuration of a run: the model, its training, and the data set it uses.
+
+Presets are the named configurations `python -m scripts.train --preset NAME` starts from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+ModelKind = Literal["vae", "ae"]
+ReconstructionLoss = Literal["bce", "mse"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The studies' convolutional (V)AE; defaults are their CelebA settings."""
+
+    kind: ModelKind = "vae"  # vae: mu/logvar heads + KL; ae: one z head, no KL
+    image_size: int = 96  # square RGB input; must halve cleanly through every conv layer
+    z_dim: int = 256  # latent dimensions
+    encoder_filters: tuple[int, ...] = (32, 64, 128, 256)  # Conv2D, stride 2 each
+    decoder_filters: tuple[int, ...] = (128, 64, 32)  # Conv2DTranspose; a 3-channel one follows
+    kernel_size: int = 3
+    batch_norm: bool = True  # BatchNormalization after every hidden conv layer
+    intermediate_dense: int | None = None  # study "VAE XII": Dense(n) between Flatten and heads
+    leaky_relu_slope: float = 0.3  # Keras' LeakyReLU default, as in the studies
+    reconstruction_loss: ReconstructionLoss = "bce"  # bce summed over pixels; mse averaged
+    kl_factor: float = 5.0  # loss = reconstruction + kl_factor * KL ("fact"); ignored for ae
+    eps_limit: float = 5.0  # sampled eps is clipped to |eps| <= eps_limit
+
+    def __post_init__(self) -> None:
+        _check_choice("model.kind", self.kind, ModelKind)
+        _check_choice("model.reconstruction_loss", self.reconstruction_loss, ReconstructionLoss)
+        _check_positive("model.z_dim", self.z_dim)
+        _check_positive("model.kernel_size", self.kernel_size)
+        if not self.encoder_filters or any(f <= 0 for f in self.encoder_filters):
+            raise ValueError(f"model.encoder_filters must be positive, got {self.encoder_filters}")
+        if any(f <= 0 for f in self.decoder_filters):
+            raise ValueError(f"model.decoder_filters must be positive, got {self.decoder_filters}")
+        if len(self.decoder_filters) != len(self.encoder_filters) - 1:
+            raise ValueError(
+                f"model.decoder_filters needs {len(self.encoder_filters) - 1} entries (one fewer "
+                f"than encoder_filters; the RGB layer is added), got {self.decoder_filters}"
+            )
+        stride_product = 2 ** len(self.encoder_filters)
+        if self.image_size < stride_product or self.image_size % stride_product:
+            raise ValueError(
+                f"model.image_size {self.image_size} must be a multiple of {stride_product} "
+                f"(one halving per conv layer), e.g. 64 or 96"
+            )
+        if self.intermediate_dense is not None:
+            _check_positive("model.intermediate_dense", self.intermediate_dense)
+        if self.kl_factor < 0:
+            raise ValueError(f"model.kl_factor must be >= 0, got {self.kl_factor}")
+        _check_positive("model.eps_limit", self.eps_limit)
+        if self.leaky_relu_slope < 0:
+            raise ValueError(f"model.leaky_relu_slope must be >= 0, got {self.leaky_relu_slope}")
+
+    @property
+    def bottleneck_size(self) -> int:
+        """Side of the last encoder feature map (6 for 96 px, 4 for 64 px)."""
+        return self.image_size // 2 ** len(self.encoder_filters)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 24
+    batch_size: int = 128
+    learning_rate: float = 0.0005  # Adam
+    seed: int = 0  # weights, shuffling and sampled eps all follow from it
+
+    def __post_init__(self) -> None:
+        _check_positive("train.epochs", self.epochs)
+        _check_positive("train.batch_size", self.batch_size)
+        if not self.learning_rate > 0:
+            raise ValueError(f"train.learning_rate must be > 0, got {self.learning_rate}")
+        if self.seed < 0:
+            raise ValueError(f"train.seed must be >= 0, got {self.seed}")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A whole run: which data set (a directory name under artifacts/datasets), model, training."""
+
+    dataset: str = "synthetic64"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        if not self.dataset or "/" in self.dataset or self.dataset.startswith("."):
+            raise ValueError(f"dataset must be a plain directory name, got {self.dataset!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        _check_keys("config", data, cls)
+        model = dict(data.get("model", {}))
+        _check_keys("model", model, ModelConfig)
+        for key in ("encoder_filters", "decoder_filters"):
+            if key in model:
+                model[key] = tuple(model[key])
+        train = dict(data.get("train", {}))
+        _check_keys("train", train, TrainConfig)
+        return cls(
+            dataset=data.get("dataset", cls.dataset),
+            model=ModelConfig(**model),
+            train=TrainConfig(**train),
+        )
+
+    def with_overrides(self, overrides: dict[str, str]) -> RunConfig:
+        """Apply `section.key=value` string overrides, e.g. {"model.z_dim": "64"}."""
+        data = self.to_dict()
+        for dotted, text in overrides.items():
+            section, _, key = dotted.partition(".")
+            target = data if not key else data.get(section)
+            key = key or section
+            if not isinstance(target, dict) or key not in target:
+                raise ValueError(f"unknown setting {dotted!r}")
+            target[key] = _parse_like(dotted, text, target[key])
+        return RunConfig.from_dict(data)
+
+
+def _check_choice(name: str, value: Any, choices: Any) -> None:
+    allowed = get_args(choices)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+def _check_positive(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+
+def _check_keys(section: str, data: dict[str, Any], cls: type) -> None:
+    unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {section} settings: {', '.join(sorted(unknown))}")
+
+
+def _parse_like(name: str, text: str, current: Any) -> Any:
+    """Parse an override string into the type of the setting's current value."""
+    try:
+        if isinstance(current, bool):
+            if text.lower() not in ("true", "false"):
+                raise ValueError("expected true or false")
+            return text.lower() == "true"
+        if isinstance(current, int):
+            return int(text)
+        if isinstance(current, float):
+            return float(text)
+        if isinstance(current, list | tuple):
+            return tuple(int(part) for part in text.split(","))
+        if current is None:
+            return None if text.lower() == "none" else int(text)
+        return text
+    except ValueError as error:
+        raise ValueError(f"cannot set {name} to {text!r}: {error}") from error
+
+
+def _variant(base: RunConfig, **model_changes: Any) -> RunConfig:
+    return dataclasses.replace(base, model=dataclasses.replace(base.model, **model_changes))
+
+
+_DEMO = RunConfig(
+    dataset="synthetic64",
+    model=ModelConfig(image_size=64, z_dim=64, kl_factor=2.0),
+    train=TrainConfig(epochs=12),
+)
+_CELEBA = RunConfig(dataset="celeba", model=ModelConfig(), train=TrainConfig(epochs=24))
+# The studies' plain AE: one z head, no KL, no BatchNormalization.
+_AE_CHANGES: dict[str, Any] = {"kind": "ae", "batch_norm": False, "kl_factor": 0.0}
+_TINY_KL_CHANGES: dict[str, Any] = {"kl_factor": 1e-5}
+
+PRESETS: dict[str, RunConfig] = {
+    "demo": _DEMO,
+    "demo-ae": _variant(_DEMO, **_AE_CHANGES),
+    "demo-tiny-kl": _variant(_DEMO, **_TINY_KL_CHANGES),
+    "celeba": _CELEBA,
+    "ae": _variant(_CELEBA, **_AE_CHANGES),
+    "tiny-kl": _variant(_CELEBA, **_TINY_KL_CHANGES),
+}
+
+
+def preset(name: str) -> RunConfig:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]

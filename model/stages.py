@@ -1,0 +1,149 @@
+"""The offline stages of a run (train, encode): skip when current, refuse to clobber, record.
+
+Each stage compares the params it would run with against the manifest: identical params and
+intact files mean there is nothing to do (so the quick start is idempotent); different params
+over existing outputs are refused unless `force`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model.config import RunConfig
+from model.data.store import Dataset
+from model.encoding import encode_dataset
+from model.runs import ArtifactLayout, Run, RunError, dataset_id
+from model.training import (
+    CHECKPOINT_FILE,
+    DECODER_FILE,
+    ENCODER_FILE,
+    HISTORY_FILE,
+    load_network,
+    train,
+)
+
+TRAIN_DIR = "train"
+LATENTS_DIR = "latents"
+
+
+@dataclass(frozen=True)
+class StageReport:
+    stage: str
+    ran: bool  # False: outputs were already current
+    message: str
+
+
+def open_dataset(layout: ArtifactLayout, name: str) -> Dataset:
+    path = layout.dataset(name)
+    if not path.is_dir():
+        raise RunError(
+            f"data set {path} not found; build it with `python -m scripts.prepare_data` "
+            f"(e.g. `python -m scripts.prepare_data synthetic --name {name}`)"
+        )
+    return Dataset(path)
+
+
+def run_dataset(layout: ArtifactLayout, run: Run) -> Dataset:
+    """The data set a run was trained on, checked to be the very same build."""
+    record = run.manifest["dataset"]
+    dataset = open_dataset(layout, record["name"])
+    if dataset_id(dataset) != record["id"]:
+        raise RunError(
+            f"data set {dataset.path} was rebuilt after run {run.name} was trained on it; "
+            f"retrain with `python -m scripts.train --run {run.name} --force`"
+        )
+    return dataset
+
+
+def train_stage(
+    layout: ArtifactLayout,
+    run_name: str,
+    config: RunConfig,
+    force: bool = False,
+    progress: bool = True,
+) -> StageReport:
+    """Train (or resume, or continue to more epochs) the run's model."""
+    dataset = open_dataset(layout, config.dataset)
+    run_dir = layout.run(run_name)
+    params = {"config": config.to_dict(), "dataset_id": dataset_id(dataset)}
+    existing = Run.open(run_dir) if (run_dir / "manifest.json").is_file() else None
+    if existing is not None and not force and existing.is_current("train", params):
+        return StageReport("train", False, f"train: {run_dir} is up to date")
+    if force:
+        shutil.rmtree(run_dir / TRAIN_DIR, ignore_errors=True)
+        shutil.rmtree(run_dir / LATENTS_DIR, ignore_errors=True)
+    run = Run.create(run_dir, config, dataset) if existing is None or force else existing
+    train_dir = run_dir / TRAIN_DIR
+    result = train(config, dataset, params["dataset_id"], train_dir, progress=progress)
+    run.update_config(config, dataset)
+    final = result.history[-1]
+    metrics = {
+        "epochs": len(result.history),
+        "resumed_from_epoch": result.resumed_from_epoch,
+        **{name: final[name] for name in ("total_loss", "reco_loss", "kl_loss")},
+        "parameters": result.parameters,
+        "train_seconds_all_epochs": round(sum(e["seconds"] for e in result.history), 2),
+    }
+    files = [train_dir / f for f in (ENCODER_FILE, DECODER_FILE, HISTORY_FILE, CHECKPOINT_FILE)]
+    run.record_stage("train", params, metrics, result.seconds, files)
+    resumed = (
+        f" (resumed from epoch {result.resumed_from_epoch})" if result.resumed_from_epoch else ""
+    )
+    return StageReport(
+        "train", True, f"train: {len(result.history)} epochs{resumed} -> {train_dir}"
+    )
+
+
+def encode_stage(
+    layout: ArtifactLayout,
+    run_name: str,
+    force: bool = False,
+    batch_size: int = 256,
+    progress: bool = True,
+) -> StageReport:
+    """Encode every image of the run's data set into latents/{z,mu,logvar}.npy."""
+    run = Run.open(layout.run(run_name))
+    run.check("train")
+    config = run.config
+    encoder_path = run.path / TRAIN_DIR / ENCODER_FILE
+    params: dict[str, Any] = {
+        "seed": config.train.seed,
+        "batch_size": batch_size,
+        "encoder_sha256": run.stage("train")["files"][f"{TRAIN_DIR}/{ENCODER_FILE}"]["sha256"],
+    }
+    recorded = run.stage("encode")
+    if recorded is not None and not force:
+        if run.is_current("encode", params):
+            return StageReport("encode", False, f"encode: {run.path / LATENTS_DIR} is up to date")
+        if not run.ran_with("encode", params):
+            raise RunError(
+                f"latents in {run.path / LATENTS_DIR} were made with {recorded['params']}; "
+                "pass --force to replace them"
+            )
+    dataset = run_dataset(layout, run)
+    started = time.perf_counter()
+    paths = encode_dataset(
+        load_network(encoder_path),
+        config.model,
+        dataset,
+        run.path / LATENTS_DIR,
+        seed=config.train.seed,
+        batch_size=batch_size,
+        progress=progress,
+    )
+    seconds = time.perf_counter() - started
+    metrics = {
+        "rows": len(dataset),
+        "z_dim": config.model.z_dim,
+        "images_per_second": round(len(dataset) / seconds, 1),
+    }
+    run.record_stage("encode", params, metrics, seconds, list(paths.values()))
+    return StageReport("encode", True, f"encode: {len(dataset)} images -> {run.path / LATENTS_DIR}")
+
+
+def latents_dir(run: Run) -> Path:
+    return run.path / LATENTS_DIR

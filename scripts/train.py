@@ -1,0 +1,64 @@
+"""Train a run's (V)AE from a preset, or resume / continue an existing run.
+
+python -m scripts.train --preset demo              # train the demo run
+python -m scripts.train --run demo --epochs 24     # continue it to 24 epochs
+python -m scripts.train --preset celeba --set model.intermediate_dense=256 --run vae-xii
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scripts.common import DEFAULT_ARTIFACTS, run
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from model.config import PRESETS
+
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--preset", choices=list(PRESETS), help="start from this configuration")
+    parser.add_argument("--run", help="run name (default: the preset's name)")
+    parser.add_argument("--epochs", type=int, help="train until this many epochs in total")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting, e.g. model.z_dim=128 or train.seed=3 (repeatable)",
+    )
+    parser.add_argument("--force", action="store_true", help="discard existing outputs, start over")
+    parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if args.preset is None and args.run is None:
+        parser.error("give --preset (a new run) or --run (an existing run)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    def body() -> None:
+        from model.config import preset
+        from model.runs import ArtifactLayout, Run
+        from model.stages import train_stage
+
+        layout = ArtifactLayout(args.artifacts)
+        name = args.run or args.preset
+        config = preset(args.preset) if args.preset else Run.open(layout.run(name)).config
+        overrides = dict(item.partition("=")[::2] for item in args.set)
+        if args.epochs is not None:
+            overrides["train.epochs"] = str(args.epochs)
+        config = config.with_overrides(overrides)
+        print(train_stage(layout, name, config, force=args.force, progress=not args.quiet).message)
+
+    return run(body)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
