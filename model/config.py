@@ -165,10 +165,11 @@ def _variant(base: RunConfig, **model_changes: Any) -> RunConfig:
     return dataclasses.replace(base, model=dataclasses.replace(base.model, **model_changes))
 
 
+# Sized for 2 CPU cores: ~20 s an epoch on the 18,000 built-in training faces at 64 px.
 _DEMO = RunConfig(
     dataset="synthetic64",
-    model=ModelConfig(image_size=64, z_dim=64, kl_factor=2.0),
-    train=TrainConfig(epochs=12),
+    model=ModelConfig(image_size=64, z_dim=64, kl_factor=1.0),
+    train=TrainConfig(epochs=20),
 )
 _CELEBA = RunConfig(dataset="celeba", model=ModelConfig(), train=TrainConfig(epochs=24))
 # The studies' plain AE: one z head, no KL, no BatchNormalization.

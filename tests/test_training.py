@@ -80,14 +80,14 @@ def test_continuing_to_more_epochs_equals_training_them_at_once(layout, tmp_path
 
 
 def test_training_lowers_the_loss_and_records_history(layout, tmp_path):
-    config = tiny_config(**{"train.epochs": "4"})
+    config = tiny_config(**{"train.epochs": "4", "model.kl_factor": "3.0"})
     result = train(config, Dataset(layout.dataset("blobs")), "id", tmp_path, progress=False)
     losses = [e["total_loss"] for e in result.history]
     assert [e["epoch"] for e in result.history] == [1, 2, 3, 4]
     assert losses[-1] < losses[0]
     for epoch in result.history:
         assert epoch["total_loss"] == pytest.approx(
-            epoch["reco_loss"] + 2.0 * epoch["kl_loss"], rel=1e-4
+            epoch["reco_loss"] + 3.0 * epoch["kl_loss"], rel=1e-4
         )
     assert result.parameters["encoder"] == load_network(tmp_path / ENCODER_FILE).count_params()
 
