@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    commands = parser.add_subparsers(dest="kind", required=True, metavar="SOURCE")
     for name, source in SOURCES.items():
         sub = commands.add_parser(name, help=f"{name} images (default name: {source.default_name})")
         source.add_arguments(sub)
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    source = SOURCES[args.source]
+    source = SOURCES[args.kind]
 
     def body() -> None:
         from model.data.store import INFO_FILE, Dataset

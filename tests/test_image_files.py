@@ -1,4 +1,4 @@
-"""Listing, opening, checking, converting, cropping and the ordered parallel map."""
+"""Listing, opening, checking, converting and cropping image files."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from model.data.image_files import (
     list_folder_images,
     list_zip_images,
     open_source,
-    ordered_map,
     prepare_image,
     summarize,
     to_rgb,
@@ -123,21 +122,6 @@ def test_prepare_image_checks_size_and_mode_as_the_recipe_says():
         prepare_image(_encode(Image.new("RGB", (20, 10))), lenient)
     pixels, converted = prepare_image(_encode(Image.new("P", (20, 30))), lenient)
     assert pixels.shape == (16, 16, 3) and converted == "palette (P) converted to RGB"
-
-
-def test_ordered_map_keeps_order_in_and_out_of_process():
-    items = list(range(-40, 0))
-    assert list(ordered_map(abs, items, workers=1)) == [abs(i) for i in items]
-    assert list(ordered_map(abs, items, workers=2, window=3)) == [abs(i) for i in items]
-    with pytest.raises(ValueError, match="workers"):
-        list(ordered_map(abs, items, workers=0))
-
-
-def test_ordered_map_stops_early_without_hanging():
-    results = ordered_map(abs, range(-1000, 0), workers=2)
-    first = [next(results) for _ in range(3)]
-    results.close()
-    assert first == [1000, 999, 998]
 
 
 def test_ingest_streams_in_order_records_skips_and_honours_the_limit(tmp_path):

@@ -8,23 +8,21 @@ stays flat however many files there are.
 from __future__ import annotations
 
 import io
-import itertools
 import logging
 import math
-import multiprocessing
 import os
 import zipfile
 import zlib
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from tqdm import tqdm
+
+from model.parallel import ordered_map
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 # Largest number of images one worker task handles; small sources get smaller chunks.
@@ -48,9 +46,6 @@ _WIDE_GRAY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 # Reading a file or zip member: missing, unreadable, damaged (CRC, deflate), encrypted or
 # compressed with a method Python cannot decode (RuntimeError covers NotImplementedError).
 _READ_ERRORS = (OSError, EOFError, KeyError, RuntimeError, zipfile.BadZipFile, zlib.error)
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 class ImageProblem(ValueError):
@@ -296,37 +291,6 @@ def _load_chunk(task: tuple[ImageSource, Recipe, list[ImageEntry]]) -> list[Outc
     if source not in _WORKER_READERS:
         _WORKER_READERS[source] = _Reader(source)
     return load_entries(_WORKER_READERS[source], entries, recipe)
-
-
-def ordered_map(
-    function: Callable[[T], R], items: Iterable[T], workers: int, window: int | None = None
-) -> Iterator[R]:
-    """`map(function, items)` over `workers` spawned processes, results in input order.
-
-    At most `window` items (default 2 * workers) are in flight, so results never pile up;
-    closing the iterator early cancels the rest. workers=1 runs in this process.
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    if workers == 1:
-        yield from map(function, items)
-        return
-    window = window or 2 * workers
-    context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        iterator = iter(items)
-        pending: deque[Future[R]] = deque(
-            executor.submit(function, item) for item in itertools.islice(iterator, window)
-        )
-        while pending:
-            result = pending.popleft().result()
-            pending.extend(
-                executor.submit(function, item) for item in itertools.islice(iterator, 1)
-            )
-            yield result
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _chunks(entries: Sequence[ImageEntry], size: int) -> Iterator[list[ImageEntry]]:

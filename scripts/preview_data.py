@@ -1,0 +1,37 @@
+"""Render the first images of a data set as one PNG grid, to look at them."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scripts.common import run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.preview_data", description=__doc__)
+    parser.add_argument(
+        "dataset", type=Path, help="data set directory, e.g. artifacts/datasets/synthetic64"
+    )
+    parser.add_argument("--out", type=Path, default=Path("preview.png"), help="PNG to write")
+    parser.add_argument("--count", type=int, default=64, help="number of images (default 64)")
+    parser.add_argument("--columns", type=int, default=8)
+    parser.add_argument("--start", type=int, default=0, help="first image row")
+    args = parser.parse_args(argv)
+
+    def body() -> None:
+        from model.data.store import Dataset
+        from model.grid import image_grid, save_png
+
+        dataset = Dataset(args.dataset)
+        stop = min(args.start + args.count, len(dataset))
+        if args.count < 1 or args.start >= stop:
+            raise ValueError(f"no images in rows [{args.start}, {stop}) of {len(dataset)}")
+        save_png(image_grid(dataset.read(args.start, stop), args.columns), args.out)
+        print(f"preview_data: images {args.start}..{stop - 1} -> {args.out}")
+
+    return run(body)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
