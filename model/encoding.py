@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from model.config import ModelConfig
 from model.data.pipeline import float_batches

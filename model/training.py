@@ -12,7 +12,7 @@ from typing import Any
 
 import keras
 import tensorflow as tf
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from model.autoencoder import METRIC_NAMES, LatentAutoencoder, build_autoencoder
 from model.checkpoint import read_checkpoint_record, restore_checkpoint, save_checkpoint

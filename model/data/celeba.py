@@ -252,7 +252,7 @@ def _load_attributes(source: Path, attributes_file: Path | None) -> CelebaAttrib
     if found is None:
         logger.warning(
             "no %s found in %s, %s or their Anno/ subfolders; building without attributes "
-            "(pass attributes_file to use one)",
+            "(pass one with --attributes)",
             ATTRIBUTES_NAME, candidates[0].parent, candidates[2].parent,
         )  # fmt: skip
         return None

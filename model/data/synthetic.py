@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from model.data.face_drawing import render_face
 from model.data.face_factors import BINARY_ATTRIBUTES, FACTOR_NAMES, sample_factors

@@ -1,0 +1,1 @@
+"""Latent-space statistics and projections: pure functions, arrays in, arrays and tables out."""
