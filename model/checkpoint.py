@@ -16,7 +16,7 @@ from model.files import atomic_path
 
 
 def save_checkpoint(model: LatentAutoencoder, path: Path, record: dict[str, Any]) -> None:
-    """Save all model variables (weights, BatchNorm statistics, RNG state), optimizer state and `record`."""
+    """Save all model variables (weights, BatchNorm stats, RNG state), optimizer state, `record`."""
     arrays = {f"model_{i:04d}": v.numpy() for i, v in enumerate(model.variables)}
     arrays |= {f"optimizer_{i:04d}": v.numpy() for i, v in enumerate(model.optimizer.variables)}
     arrays["record"] = np.frombuffer(json.dumps(record).encode(), dtype=np.uint8)

@@ -1,4 +1,4 @@
-"""Crash-safe file writing and content hashes: nothing half-written is ever left under a final name."""
+"""Crash-safe file writing and content hashes: nothing half-written under a final name."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ _LIBRARIES = ("numpy", "tensorflow-cpu", "tensorflow", "keras", "pillow", "tqdm"
 
 
 class RunError(ValueError):
-    """A run's artifacts are missing or do not match its manifest; the message says how to fix it."""
+    """A run's artifacts are missing or do not match its manifest; the message says the fix."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class ArtifactLayout:
 
 
 def dataset_id(dataset: Dataset) -> str:
-    """Identity of a data set build: the sha256 of its dataset.json (which holds its creation time)."""
+    """Identity of a data set build: the sha256 of its dataset.json (it holds the build time)."""
     return sha256_of(dataset.path / INFO_FILE)
 
 

@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"quickstart stopped: the {title} step failed (exit code {code})")
             return code
     print(
-        f"quickstart done in {time.perf_counter() - started:.0f} s: run in {args.artifacts}/runs/demo"
+        f"quickstart done in {time.perf_counter() - started:.0f} s; "
+        f"the run is in {args.artifacts}/runs/demo"
     )
     return 0
 

@@ -15,7 +15,7 @@ R = TypeVar("R")
 
 
 def save_result(result: Any, path: Path) -> None:
-    """Write a dataclass whose fields are numpy arrays, numbers, strings or JSON-able dicts/lists."""
+    """Write a dataclass of numpy arrays, numbers, strings and JSON-able dicts/lists."""
     arrays: dict[str, np.ndarray] = {}
     for field in dataclasses.fields(result):
         value = getattr(result, field.name)
