@@ -13,6 +13,17 @@ from pathlib import Path
 from typing import Any
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _give_normal_permissions(path: Path, directory: bool) -> None:
+    """mkstemp/mkdtemp create owner-only entries; final files get the usual umask-based mode."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 def sha256_of(path: Path, chunk_bytes: int = 1 << 22) -> str:
     """Hex sha256 of a file, read in chunks so memory stays flat."""
     digest = hashlib.sha256()
@@ -38,6 +49,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     )
     os.close(fd)
     tmp = Path(tmp_name)
+    _give_normal_permissions(tmp, directory=False)
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
@@ -73,6 +85,7 @@ def atomic_directory(path: Path, overwrite: bool = False) -> Iterator[Path]:
         raise FileExistsError(f"{path} already exists; pass overwrite to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    _give_normal_permissions(tmp, directory=True)
     try:
         yield tmp
         if path.exists():

@@ -23,11 +23,12 @@ from model.files import file_record, read_json, sha256_of, write_json
 
 SCHEMA_VERSION = 1
 MANIFEST_FILE = "manifest.json"
-STAGES = ("train", "encode")
+STAGES = ("train", "encode", "analyze")
 # How each stage's outputs are rebuilt; `{run}` is the run's name.
 STAGE_COMMANDS = {
     "train": "python -m scripts.train --run {run}",
     "encode": "python -m scripts.encode --run {run}",
+    "analyze": "python -m scripts.analyze --run {run}",
 }
 _LIBRARIES = ("numpy", "tensorflow-cpu", "tensorflow", "keras", "pillow", "tqdm")
 

@@ -1,4 +1,4 @@
-"""The offline stages of a run (train, encode): skip when current, refuse to clobber, record.
+"""The offline stages of a run (train, encode, analyze): skip when current, refuse to clobber.
 
 Each stage compares the params it would run with against the manifest: identical params and
 intact files mean there is nothing to do (so the quick start is idempotent); different params
@@ -10,12 +10,13 @@ from __future__ import annotations
 import shutil
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from model.analysis.stage import ANALYSIS_DIR, AnalysisConfig, analyze_latents, load_latents
 from model.config import RunConfig
 from model.data.store import Dataset
 from model.encoding import encode_dataset
+from model.files import atomic_directory
 from model.runs import ArtifactLayout, Run, RunError, dataset_id
 from model.training import (
     CHECKPOINT_FILE,
@@ -74,8 +75,8 @@ def train_stage(
     if existing is not None and not force and existing.is_current("train", params):
         return StageReport("train", False, f"train: {run_dir} is up to date")
     if force:
-        shutil.rmtree(run_dir / TRAIN_DIR, ignore_errors=True)
-        shutil.rmtree(run_dir / LATENTS_DIR, ignore_errors=True)
+        for stage_dir in (TRAIN_DIR, LATENTS_DIR, ANALYSIS_DIR):
+            shutil.rmtree(run_dir / stage_dir, ignore_errors=True)
     run = Run.create(run_dir, config, dataset) if existing is None or force else existing
     train_dir = run_dir / TRAIN_DIR
     result = train(config, dataset, params["dataset_id"], train_dir, progress=progress)
@@ -145,5 +146,36 @@ def encode_stage(
     return StageReport("encode", True, f"encode: {len(dataset)} images -> {run.path / LATENTS_DIR}")
 
 
-def latents_dir(run: Run) -> Path:
-    return run.path / LATENTS_DIR
+def analyze_stage(
+    layout: ArtifactLayout,
+    run_name: str,
+    config: AnalysisConfig | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> StageReport:
+    """Compute every statistic and projection of the run's latents into analysis/."""
+    config = config or AnalysisConfig()
+    run = Run.open(layout.run(run_name))
+    run.check("train", "encode")
+    encoded = run.stage("encode")["files"]
+    params = {
+        "config": config.to_dict(),
+        "latents_sha256": {path: record["sha256"] for path, record in encoded.items()},
+    }
+    out_dir = run.path / ANALYSIS_DIR
+    if run.stage("analyze") is not None and not force:
+        if run.is_current("analyze", params):
+            return StageReport("analyze", False, f"analyze: {out_dir} is up to date")
+        if not run.ran_with("analyze", params):
+            raise RunError(
+                f"the analysis in {out_dir} was made with other settings "
+                f"({run.stage('analyze')['params']['config']}); pass --force to replace it"
+            )
+    dataset = run_dataset(layout, run)
+    latents = load_latents(run.path / LATENTS_DIR, len(dataset))
+    started = time.perf_counter()
+    with atomic_directory(out_dir, overwrite=True) as tmp:
+        written, metrics = analyze_latents(latents, dataset.attributes(), config, tmp, progress)
+    files = [out_dir / path.name for path in written]
+    run.record_stage("analyze", params, metrics, time.perf_counter() - started, files)
+    return StageReport("analyze", True, f"analyze: {len(files)} results -> {out_dir}")

@@ -111,8 +111,12 @@ SOURCES: dict[str, Source] = {
         "celeba",
         _celeba_arguments,
         _build_celeba,
-        lambda a: {"kind": "celeba", "path": str(a.source), "image_size": a.size,
-                   "requested_split": {"train": a.train, "test": a.test}},
+        lambda a: {
+            "kind": "celeba",
+            "path": str(a.source),
+            "image_size": a.size,
+            "requested_split": {"train": a.train, "test": a.test},
+        },
     ),
     "folder": Source(
         "folder",

@@ -1,4 +1,4 @@
-"""The whole main job on the built-in data: build the synthetic faces, train `demo`, encode.
+"""The whole main job on the built-in data: synthetic faces, train `demo`, encode, analyze.
 
 Every step skips when its outputs are already current, so running it again is cheap.
 """
@@ -9,7 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
-from scripts import encode, prepare_data, train
+from scripts import analyze, encode, prepare_data, train
 from scripts.common import DEFAULT_ARTIFACTS
 
 
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         ("data set", prepare_data.main, ["synthetic", *common]),
         ("training", train.main, ["--preset", "demo", *common]),
         ("encoding", encode.main, ["--run", "demo", *common]),
+        ("analysis", analyze.main, ["--run", "demo", *common]),
     ]
     started = time.perf_counter()
     for title, command, command_args in steps:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from model.config import RunConfig, preset
-from model.data.store import create_dataset, make_split
+from model.data.store import AttributeTable, create_dataset, make_split
 from model.runs import ArtifactLayout
 
 
@@ -40,8 +40,15 @@ def write_blob_dataset(
         images = blob_images(count, size, seed)
         for start in range(0, count, 40):
             writer.add_images(images[start : start + 40])
+        # one binary attribute (blob in the left half) and one continuous (mean brightness)
+        left = (
+            images[:, :, : size // 2].mean(axis=(1, 2, 3))
+            > images[:, :, size // 2 :].mean(axis=(1, 2, 3))
+        ).astype(np.float32)
+        brightness = images.mean(axis=(1, 2, 3)).astype(np.float32) / 255
+        table = AttributeTable(("Left", "brightness"), np.c_[left, brightness], binary=("Left",))
         return writer.finish(
-            {"kind": "blobs", "seed": seed}, make_split(count, count - n_test, n_test)
+            {"kind": "blobs", "seed": seed}, make_split(count, count - n_test, n_test), table
         )
 
 

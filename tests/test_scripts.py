@@ -7,11 +7,13 @@ import pytest
 
 from model.data.store import Dataset
 from model.runs import Run
-from scripts import encode, prepare_data, quickstart, train
+from scripts import analyze, encode, prepare_data, preview_data, quickstart, train
 from tests.conftest import TINY_OVERRIDES
 
 
-@pytest.mark.parametrize("command", [prepare_data, train, encode, quickstart])
+@pytest.mark.parametrize(
+    "command", [prepare_data, train, encode, analyze, preview_data, quickstart]
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         command.main(["--help"])
@@ -41,11 +43,29 @@ def test_a_tiny_run_from_the_command_line(tmp_path, capsys):
         latents = np.load(tmp_path / "runs" / "demo" / "latents" / f"{name}.npy")
         assert latents.shape == (200, 8) and np.isfinite(latents).all()
 
+    analysis = ["--tsne", "raw_ee16_p10", "--tsne-iterations", "50", "--kmeans-max-k", "6"]
+    assert analyze.main(["--run", "demo", *analysis, *root]) == 0
+    Run.open(tmp_path / "runs" / "demo").check("analyze")
+    assert (tmp_path / "runs" / "demo" / "analysis" / "tsne_raw_ee16_p10.npz").is_file()
+    assert (
+        preview_data.main(
+            [
+                str(tmp_path / "datasets" / "synthetic64"),
+                "--count",
+                "6",
+                "--out",
+                str(tmp_path / "p.png"),
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "p.png").stat().st_size > 0
+
     assert train.main(["--run", "demo", "--epochs", "2", *root]) == 0  # continue the run
     assert "resumed from epoch 1" in capsys.readouterr().out
     manifest = json.loads((tmp_path / "runs" / "demo" / "manifest.json").read_text())
     assert manifest["stages"]["train"]["metrics"]["epochs"] == 2
-    assert "encode" not in manifest["stages"]
+    assert "encode" not in manifest["stages"] and "analyze" not in manifest["stages"]
 
 
 def test_user_errors_are_one_line_messages(tmp_path, capsys):

@@ -1,0 +1,246 @@
+"""The analysis stage: every statistic and projection the dashboard shows, cached per run.
+
+Reads a run's latents (and its data set's attributes), computes each step with the pure
+functions of `model.analysis`, and writes one .npz per result under `<run>/analysis/`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from tqdm import tqdm
+
+from model.analysis.attributes import analyze_attributes
+from model.analysis.baselines import radius_baselines
+from model.analysis.chunks import check_finite
+from model.analysis.components import analyze_components
+from model.analysis.correlations import analyze_correlations
+from model.analysis.density import build_nearest_data, fit_gaussian
+from model.analysis.kmeans import kmeans_inertia
+from model.analysis.logvar_stats import analyze_logvar
+from model.analysis.moments import latent_moments
+from model.analysis.pca import fit_pca
+from model.analysis.radius import analyze_radius
+from model.analysis.results import save_result
+from model.analysis.tsne import STUDY_VARIANTS, run_tsne
+from model.data.store import AttributeTable
+
+ANALYSIS_DIR = "analysis"
+DEFAULT_TSNE_CAP = 20_000  # the size of the built-in data set: all of it gets mapped
+TSNE_VARIANTS = {params.name: params for params in STUDY_VARIANTS}
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """What the analysis computes; recorded as the stage's params."""
+
+    latent: Literal["z", "mu"] = "z"  # the studies analysed the z-points
+    correlation_threshold: float = 0.5  # pairs with |r| above this are listed
+    pca_components: int = 64  # coordinates kept per point (>= 40: the planes 8-35)
+    tsne_variants: tuple[str, ...] = tuple(TSNE_VARIANTS)
+    tsne_cap: int | None = None  # None: min(N, DEFAULT_TSNE_CAP) points
+    tsne_iterations: int = 750  # after 250 exaggerated ones: the studies' 1000 in all
+    kmeans_ks: tuple[int, ...] = tuple(range(2, 81, 2))
+    nearest_sample: int = 5_000  # data points whose own nearest-neighbour distance is kept
+    baseline_samples: int = 5_000  # random vectors per uniform limit / normal scale
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.latent not in ("z", "mu"):
+            raise ValueError(f"latent must be 'z' or 'mu', got {self.latent!r}")
+        unknown = [name for name in self.tsne_variants if name not in TSNE_VARIANTS]
+        if unknown:
+            raise ValueError(
+                f"unknown t-SNE variants {unknown}; choose from {', '.join(TSNE_VARIANTS)}"
+            )
+        if self.tsne_cap is not None and self.tsne_cap < 2:
+            raise ValueError(f"tsne_cap must be at least 2, got {self.tsne_cap}")
+        if not self.kmeans_ks or min(self.kmeans_ks) < 1:
+            raise ValueError(f"kmeans_ks must be positive cluster counts, got {self.kmeans_ks}")
+        for name in ("pca_components", "nearest_sample", "baseline_samples", "tsne_iterations"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Latents:
+    """A run's encoded latents, memory-mapped; mu and logvar are None for an AE."""
+
+    z: np.ndarray
+    mu: np.ndarray | None
+    logvar: np.ndarray | None
+
+    def chosen(self, name: str) -> np.ndarray:
+        return self.mu if name == "mu" and self.mu is not None else self.z
+
+
+def load_latents(directory: Path, expected_rows: int) -> Latents:
+    """Open z (and mu, logvar) under `directory`, checked for shape, row count and NaN/Inf."""
+    arrays: dict[str, np.ndarray | None] = {}
+    for name in ("z", "mu", "logvar"):
+        path = directory / f"{name}.npy"
+        if not path.is_file():
+            if name == "z":
+                raise FileNotFoundError(
+                    f"{path} is missing; make the latents with `python -m scripts.encode`"
+                )
+            arrays[name] = None
+            continue
+        array = np.load(path, mmap_mode="r")
+        if array.ndim != 2 or len(array) != expected_rows:
+            raise ValueError(
+                f"{path} has shape {array.shape}, but the data set has {expected_rows} images"
+            )
+        check_finite(array, name=str(path))
+        arrays[name] = array
+    return Latents(**arrays)
+
+
+@dataclass
+class _Context:
+    latents: Latents
+    attributes: AttributeTable | None
+    config: AnalysisConfig
+    out_dir: Path
+    progress: bool
+    metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
+    files: list[Path] = dataclasses.field(default_factory=list)
+
+    @property
+    def data(self) -> np.ndarray:
+        return self.latents.chosen(self.config.latent)
+
+    def save(self, result: Any, name: str) -> None:
+        path = self.out_dir / f"{name}.npz"
+        save_result(result, path)
+        self.files.append(path)
+
+
+def _radius(ctx: _Context) -> None:
+    result = analyze_radius(ctx.latents.z, ctx.latents.mu)
+    ctx.save(result, "radius")
+    ctx.metrics["radius_peak_z"] = result.peak_z
+    ctx.metrics["radius_peak_mu"] = result.peak_mu
+    ctx.metrics["prior_radius_mode"] = result.prior_mode
+
+
+def _components_and_correlations(ctx: _Context) -> None:
+    moments = latent_moments(ctx.data)
+    components = analyze_components(ctx.data, moments=moments)
+    ctx.save(components, "components")
+    ctx.metrics["dominant_components"] = [int(i) for i in components.dominant_index]
+    correlations = analyze_correlations(ctx.data, threshold=ctx.config.correlation_threshold)
+    ctx.save(correlations, "correlations")
+    ctx.metrics["correlated_pair_counts"] = dict(
+        zip((f"{t:g}" for t in correlations.count_thresholds), map(int, correlations.pair_counts))
+    )
+
+
+def _logvar(ctx: _Context) -> None:
+    z, mu, logvar = ctx.latents.z, ctx.latents.mu, ctx.latents.logvar
+    if mu is None or logvar is None:
+        return  # an AE has no logvar
+    result = analyze_logvar(z, mu, logvar)
+    ctx.save(result, "logvar")
+    ctx.metrics["max_abs_z_minus_mu"] = result.max_abs_diff
+
+
+def _pca(ctx: _Context) -> None:
+    result = fit_pca(ctx.data, n_components=ctx.config.pca_components)
+    ctx.save(result, "pca")
+    ctx.metrics["pca_first_ratios"] = [
+        round(float(r), 4) for r in result.explained_variance_ratio[:5]
+    ]
+
+
+def _tsne(ctx: _Context) -> None:
+    count = len(ctx.data)
+    cap = ctx.config.tsne_cap
+    if cap is not None and cap > count:
+        raise ValueError(f"tsne_cap {cap} is larger than the {count} encoded points")
+    cap = min(count, DEFAULT_TSNE_CAP) if cap is None else cap
+    kl = {}
+    for name in ctx.config.tsne_variants:
+        params = dataclasses.replace(
+            TSNE_VARIANTS[name],
+            cap=cap if cap < count else None,
+            seed=ctx.config.seed,
+            n_iter=ctx.config.tsne_iterations,
+        )
+        result = run_tsne(ctx.data, params, progress=ctx.progress)
+        ctx.save(result, f"tsne_{name}")
+        kl[name] = round(result.kl_divergence, 4)
+    ctx.metrics["tsne_points"] = cap
+    ctx.metrics["tsne_kl_divergence"] = kl
+
+
+def _kmeans(ctx: _Context) -> None:
+    ks = [k for k in ctx.config.kmeans_ks if k < len(ctx.data)]
+    result = kmeans_inertia(ctx.data, ks=ks, seed=ctx.config.seed, progress=ctx.progress)
+    ctx.save(result, "kmeans")
+
+
+def _baselines(ctx: _Context) -> None:
+    dim = ctx.data.shape[1]
+    ctx.save(
+        radius_baselines(dim, n=ctx.config.baseline_samples, seed=ctx.config.seed), "baselines"
+    )
+
+
+def _density(ctx: _Context) -> None:
+    ctx.save(fit_gaussian(ctx.data), "gaussian")
+    sample = min(ctx.config.nearest_sample, len(ctx.data))
+    nearest = build_nearest_data(ctx.data, sample_size=sample, seed=ctx.config.seed)
+    ctx.save(nearest, "nearest")
+    ctx.metrics["nearest_distance_median"] = round(float(np.median(nearest.distances)), 4)
+
+
+def _attributes(ctx: _Context) -> None:
+    if ctx.attributes is None:
+        return
+    result = analyze_attributes(ctx.data, ctx.attributes)
+    ctx.save(result, "attributes")
+    ctx.metrics["attributes_skipped"] = [entry["name"] for entry in result.skipped]
+
+
+STEPS: dict[str, Callable[[_Context], None]] = {
+    "radius": _radius,
+    "components and correlations": _components_and_correlations,
+    "logvar": _logvar,
+    "pca": _pca,
+    "tsne": _tsne,
+    "kmeans": _kmeans,
+    "baselines": _baselines,
+    "density": _density,
+    "attributes": _attributes,
+}
+
+
+def analyze_latents(
+    latents: Latents,
+    attributes: AttributeTable | None,
+    config: AnalysisConfig,
+    out_dir: Path,
+    progress: bool = True,
+) -> tuple[list[Path], dict[str, Any]]:
+    """Run every step, writing its results under `out_dir`; return the files and the metrics."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ctx = _Context(latents, attributes, config, out_dir, progress)
+    seconds: dict[str, float] = {}
+    steps = tqdm(STEPS.items(), desc="analyze", unit="step", disable=not progress)
+    for name, step in steps:
+        steps.set_postfix_str(name)
+        started = time.perf_counter()
+        step(ctx)
+        seconds[name] = round(time.perf_counter() - started, 2)
+    ctx.metrics["step_seconds"] = seconds
+    return ctx.files, ctx.metrics

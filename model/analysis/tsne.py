@@ -1,0 +1,213 @@
+"""2-D t-SNE maps of latents with openTSNE (FFT-accelerated), and sklearn's t-SNE for comparison.
+
+Reproducibility: a fixed seed gives the identical map run after run for a fixed `n_jobs`. The map
+does depend on `n_jobs` (with more than one thread openTSNE's Annoy index builds its trees per
+thread, so the neighbours, and hence the map, differ slightly from a single-thread run), so
+`n_jobs` is part of the parameters, recorded with the map, and defaults to 1.
+
+Both backends run with BLAS and OpenMP limited to `n_jobs` threads: sklearn's Barnes-Hut gradient
+otherwise uses every core whatever its `n_jobs` says, and on a busy 2-core machine that thread
+oversubscription made it 50x slower.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from openTSNE import TSNE as OpenTsne
+from sklearn.manifold import TSNE as SklearnTsne
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from model.analysis.pca import fit_pca, require_finite_latents
+
+SKLEARN_EXAGGERATION_ITER = 250  # sklearn's early-exaggeration phase is fixed at 250 iterations
+PROGRESS_EVERY = 10  # iterations between progress-bar updates
+
+
+@dataclass(frozen=True)
+class TsneParams:
+    """One t-SNE map: its affinities, optimisation schedule, input reduction and row subset."""
+
+    perplexity: float = 30.0
+    early_exaggeration: float = 12.0
+    n_iter: int = 750  # main phase; with the 250 exaggerated ones, the studies' 1000 in all
+    early_exaggeration_iter: int = 250
+    pca_components: int | None = None  # None: the raw latents; else their first k PCA components
+    cap: int | None = None  # None: every row; else a seeded random subset of this many rows
+    seed: int = 0
+    n_jobs: int = 1  # the map depends on it; see the module docstring
+
+    def __post_init__(self) -> None:
+        if not self.perplexity > 0:
+            raise ValueError(f"perplexity must be > 0, got {self.perplexity}")
+        if not self.early_exaggeration >= 1:
+            raise ValueError(f"early_exaggeration must be >= 1, got {self.early_exaggeration}")
+        if self.n_iter < 1:
+            raise ValueError(f"n_iter must be >= 1, got {self.n_iter}")
+        if self.early_exaggeration_iter < 0:
+            raise ValueError(
+                f"early_exaggeration_iter must be >= 0, got {self.early_exaggeration_iter}"
+            )
+        if self.pca_components is not None and self.pca_components < 1:
+            raise ValueError(f"pca_components must be None or >= 1, got {self.pca_components}")
+        if self.cap is not None and self.cap < 2:
+            raise ValueError(f"cap must be None or >= 2, got {self.cap}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        if self.n_jobs < 1:
+            raise ValueError(f"n_jobs must be >= 1, got {self.n_jobs}")
+
+    @property
+    def name(self) -> str:
+        """Input and affinity parameters, e.g. 'raw_ee12_p30' or 'pca4_ee12_p30'."""
+        source = "raw" if self.pca_components is None else f"pca{self.pca_components}"
+        return f"{source}_ee{self.early_exaggeration:g}_p{self.perplexity:g}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TsneParams:
+        """Parameters from `to_dict` output; other keys (e.g. a map's 'backend') are ignored."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in names})
+
+
+STUDY_VARIANTS: tuple[TsneParams, ...] = (
+    TsneParams(early_exaggeration=12, perplexity=30),
+    TsneParams(early_exaggeration=16, perplexity=10),
+    TsneParams(pca_components=2),
+    TsneParams(pca_components=4),
+    TsneParams(pca_components=10),
+)
+
+
+@dataclass(frozen=True)
+class TsneMap:
+    """A 2-D t-SNE embedding of some rows of the latents."""
+
+    name: str
+    embedding: np.ndarray  # (n, 2) float32
+    indices: np.ndarray  # (n,) int64, sorted: the latent rows that were mapped
+    params: dict  # TsneParams.to_dict() plus 'backend' ('openTSNE' or 'sklearn')
+    kl_divergence: float  # of the final embedding (without exaggeration)
+    seconds: float  # wall time, subset and PCA included
+
+
+def select_rows(count: int, cap: int | None, seed: int) -> np.ndarray:
+    """Sorted int64 indices: all `count` rows when cap is None or equal, else `cap` seeded ones."""
+    if cap is None or cap == count:
+        return np.arange(count, dtype=np.int64)
+    if cap > count:
+        raise ValueError(f"cap {cap} is larger than the {count} latents available")
+    chosen = np.random.default_rng(seed).choice(count, size=cap, replace=False)
+    return np.sort(chosen).astype(np.int64)
+
+
+def tsne_input(latents: np.ndarray, params: TsneParams) -> tuple[np.ndarray, np.ndarray]:
+    """The selected row indices and the in-memory (n, d or k) array t-SNE runs on."""
+    if latents.ndim != 2:
+        raise ValueError(f"need latents of shape (N, d), got {latents.shape}")
+    indices = select_rows(len(latents), params.cap, params.seed)
+    rows = latents if len(indices) == len(latents) else latents[indices]
+    data = np.asarray(rows, dtype=np.float32)
+    require_finite_latents(data)
+    needed = int(np.ceil(3 * params.perplexity)) + 1  # openTSNE's 3 * perplexity neighbours
+    if len(data) < needed:
+        raise ValueError(
+            f"perplexity {params.perplexity:g} needs at least {needed} points, got {len(data)}"
+        )
+    if params.pca_components is not None:
+        if params.pca_components > data.shape[1]:
+            raise ValueError(
+                f"pca_components {params.pca_components} exceeds the latent dimension "
+                f"{data.shape[1]}"
+            )
+        data = fit_pca(data, n_components=params.pca_components).coordinates
+    return indices, data
+
+
+def _map(
+    embedding: np.ndarray,
+    indices: np.ndarray,
+    params: TsneParams,
+    backend: Literal["openTSNE", "sklearn"],
+    kl_divergence: float,
+    started: float,
+    **overrides: Any,
+) -> TsneMap:
+    return TsneMap(
+        name=params.name,
+        embedding=np.asarray(embedding, dtype=np.float32),
+        indices=indices,
+        params={**params.to_dict(), **overrides, "backend": backend},
+        kl_divergence=float(kl_divergence),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def run_tsne(latents: np.ndarray, params: TsneParams, progress: bool = False) -> TsneMap:
+    """t-SNE map of `latents` (N, d) with openTSNE's FFT gradients; PCA initialisation."""
+    started = time.perf_counter()
+    indices, data = tsne_input(latents, params)
+    total = params.early_exaggeration_iter + params.n_iter
+    bar = tqdm(total=total, desc=f"t-SNE {params.name}", disable=not progress)
+    with bar, threadpool_limits(limits=params.n_jobs):
+
+        def advance(iteration: int, error: float, embedding: np.ndarray) -> bool:
+            bar.update(PROGRESS_EVERY)
+            return False  # never stop early
+
+        tsne = OpenTsne(
+            n_components=2,
+            perplexity=params.perplexity,
+            early_exaggeration=params.early_exaggeration,
+            early_exaggeration_iter=params.early_exaggeration_iter,
+            n_iter=params.n_iter,
+            initialization="pca",
+            negative_gradient_method="fft",
+            n_jobs=params.n_jobs,
+            random_state=params.seed,
+            callbacks=[advance] if progress else None,
+            callbacks_every_iters=PROGRESS_EVERY,
+        )
+        embedding = tsne.fit(data)
+        bar.update(total - bar.n)
+    return _map(embedding, indices, params, "openTSNE", embedding.kl_divergence, started)
+
+
+def sklearn_tsne(latents: np.ndarray, params: TsneParams) -> TsneMap:
+    """The same map with sklearn's Barnes-Hut t-SNE, for benchmarks.
+
+    sklearn's exaggerated phase is fixed at 250 iterations, so it runs 250 + n_iter in all and
+    records early_exaggeration_iter = 250 in the map's params.
+    """
+    started = time.perf_counter()
+    indices, data = tsne_input(latents, params)
+    tsne = SklearnTsne(
+        n_components=2,
+        perplexity=params.perplexity,
+        early_exaggeration=params.early_exaggeration,
+        max_iter=SKLEARN_EXAGGERATION_ITER + params.n_iter,
+        learning_rate="auto",
+        init="pca",
+        method="barnes_hut",
+        random_state=params.seed,
+        n_jobs=params.n_jobs,
+    )
+    with threadpool_limits(limits=params.n_jobs):
+        embedding = tsne.fit_transform(data)
+    return _map(
+        embedding,
+        indices,
+        params,
+        "sklearn",
+        tsne.kl_divergence_,
+        started,
+        early_exaggeration_iter=SKLEARN_EXAGGERATION_ITER,
+    )

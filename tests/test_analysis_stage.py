@@ -1,0 +1,143 @@
+"""The analyze stage on a tiny trained run: files, manifest, skipping, refusing, bad latents."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from model.analysis.attributes import AttributeAnalysis
+from model.analysis.radius import RadiusAnalysis
+from model.analysis.results import load_result
+from model.analysis.stage import AnalysisConfig
+from model.analysis.tsne import TsneMap
+from model.runs import ArtifactLayout, Run, RunError
+from model.stages import analyze_stage, encode_stage, train_stage
+from tests.conftest import tiny_config, write_blob_dataset
+
+SMALL = AnalysisConfig(
+    tsne_variants=("raw_ee16_p10", "pca2_ee12_p30"), tsne_iterations=50, kmeans_ks=(2, 4),
+    nearest_sample=50, baseline_samples=200, pca_components=6,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A tiny run, trained, encoded and analysed once; tests get their own copy."""
+    root = tmp_path_factory.mktemp("built")
+    layout = ArtifactLayout(root / "artifacts")
+    write_blob_dataset(layout.dataset("blobs"))
+    train_stage(layout, "tiny", tiny_config(), progress=False)
+    encode_stage(layout, "tiny", batch_size=40, progress=False)
+    shutil.copytree(layout.root, root / "encoded")
+    analyze_stage(layout, "tiny", SMALL, progress=False)
+    return root
+
+
+@pytest.fixture
+def encoded(built, tmp_path):
+    shutil.copytree(built / "encoded", tmp_path / "artifacts")
+    return ArtifactLayout(tmp_path / "artifacts")
+
+
+@pytest.fixture
+def analyzed(built, tmp_path):
+    shutil.copytree(built / "artifacts", tmp_path / "artifacts")
+    return ArtifactLayout(tmp_path / "artifacts")
+
+
+def test_every_result_is_written_and_recorded(analyzed):
+    run = Run.open(analyzed.run("tiny"))
+    stage = run.stage("analyze")
+    names = {path.split("/")[-1] for path in stage["files"]}
+    assert names == {
+        "radius.npz", "components.npz", "correlations.npz", "logvar.npz", "pca.npz",
+        "tsne_raw_ee16_p10.npz", "tsne_pca2_ee12_p30.npz", "kmeans.npz", "baselines.npz",
+        "gaussian.npz", "nearest.npz", "attributes.npz",
+    }  # fmt: skip
+    assert run.file_problems("analyze") == []
+    assert stage["params"]["config"]["tsne_variants"] == ["raw_ee16_p10", "pca2_ee12_p30"]
+    metrics = stage["metrics"]
+    assert set(metrics["step_seconds"]) >= {"radius", "tsne", "kmeans", "density"}
+    assert metrics["tsne_points"] == 96 and set(metrics["tsne_kl_divergence"]) == set(
+        SMALL.tsne_variants
+    )
+    z = np.load(analyzed.run("tiny") / "latents" / "z.npy")
+    radius = load_result(RadiusAnalysis, analyzed.run("tiny") / "analysis" / "radius.npz")
+    np.testing.assert_allclose(radius.radii_z, np.linalg.norm(z, axis=1), rtol=1e-5)
+    tsne = load_result(TsneMap, analyzed.run("tiny") / "analysis" / "tsne_raw_ee16_p10.npz")
+    assert tsne.embedding.shape == (96, 2) and list(tsne.indices) == list(range(96))
+    attributes = load_result(
+        AttributeAnalysis, analyzed.run("tiny") / "analysis" / "attributes.npz"
+    )
+    assert attributes.names == ["Left", "brightness"] and attributes.directions.shape == (1, 8)
+
+
+def test_analysis_skips_when_current_and_refuses_other_settings(analyzed):
+    manifest = (analyzed.run("tiny") / "manifest.json").read_text()
+    assert not analyze_stage(analyzed, "tiny", SMALL, progress=False).ran
+    assert (analyzed.run("tiny") / "manifest.json").read_text() == manifest
+    other = AnalysisConfig(
+        tsne_variants=("raw_ee16_p10",), tsne_iterations=50, kmeans_ks=(2,), nearest_sample=50
+    )
+    with pytest.raises(RunError, match="other settings.*--force"):
+        analyze_stage(analyzed, "tiny", other, progress=False)
+    assert analyze_stage(analyzed, "tiny", other, force=True, progress=False).ran
+    assert not (analyzed.run("tiny") / "analysis" / "tsne_pca2_ee12_p30.npz").exists()
+
+
+def test_re_encoding_invalidates_the_analysis(analyzed):
+    encode_stage(analyzed, "tiny", batch_size=16, force=True, progress=False)
+    assert Run.open(analyzed.run("tiny")).stage("analyze") is None
+    assert analyze_stage(analyzed, "tiny", SMALL, progress=False).ran
+
+
+def test_bad_latents_get_messages_naming_the_file(encoded):
+    with pytest.raises(ValueError, match="tsne_cap 500 is larger than the 96 encoded points"):
+        analyze_stage(
+            encoded,
+            "tiny",
+            AnalysisConfig(tsne_cap=500, tsne_variants=("raw_ee16_p10",)),
+            progress=False,
+        )
+    assert not (encoded.run("tiny") / "analysis").exists()  # nothing half-written
+    z_path = encoded.run("tiny") / "latents" / "z.npy"
+    z = np.load(z_path)
+    z[5, 3] = np.nan
+    np.save(z_path, z)
+    with pytest.raises(RunError, match="z.npy does not match the manifest"):
+        analyze_stage(encoded, "tiny", SMALL, progress=False)
+    # the same damage behind the manifest's back (hash updated) is still caught by the NaN check
+    run = Run.open(encoded.run("tiny"))
+    run.manifest["stages"]["encode"]["files"]["latents/z.npy"]["sha256"] = _sha(z_path)
+    run.save()
+    with pytest.raises(ValueError, match=r"z.npy has a non-finite value \(NaN or Inf\) in row 5"):
+        analyze_stage(encoded, "tiny", SMALL, progress=False)
+    np.save(z_path, z[:90])
+    run.manifest["stages"]["encode"]["files"]["latents/z.npy"] |= {
+        "sha256": _sha(z_path),
+        "size": z_path.stat().st_size,
+    }
+    run.save()
+    with pytest.raises(ValueError, match=r"z.npy has shape \(90, 8\), but the data set has 96"):
+        analyze_stage(encoded, "tiny", SMALL, progress=False)
+
+
+def test_a_run_without_latents_names_the_command(layout):
+    train_stage(layout, "tiny", tiny_config(), progress=False)
+    with pytest.raises(RunError, match="stage 'encode' has not run.*scripts.encode --run tiny"):
+        analyze_stage(layout, "tiny", SMALL, progress=False)
+
+
+def test_config_is_validated():
+    with pytest.raises(ValueError, match="unknown t-SNE variants"):
+        AnalysisConfig(tsne_variants=("umap",))
+    with pytest.raises(ValueError, match="latent must be"):
+        AnalysisConfig(latent="x")
+    assert json.loads(json.dumps(AnalysisConfig().to_dict()))["tsne_cap"] is None
+
+
+def _sha(path):
+    from model.files import sha256_of
+
+    return sha256_of(path)
