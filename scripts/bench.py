@@ -1,9 +1,11 @@
-"""Benchmarks: one JSON line per figure (README lists the measured ones).
+"""Benchmarks: one JSON line per figure (the README lists the measured ones).
 
-  python -m scripts.bench            # full: includes encoding a generated 170,000-image 96 px set
-  python -m scripts.bench --quick    # small sizes, a minute or two: checks the benchmark runs
+  python -m scripts.bench            # full: 170,000-image / 170,000-latent sizes; tens of minutes
+  python -m scripts.bench --quick    # small sizes: checks that every benchmark runs
+  python -m scripts.bench --only encode rss
 
-Generated benchmark data sets are kept under WORKDIR and reused by later runs.
+Memory figures are the peak RSS of a fresh child process that does only the measured work.
+Generated benchmark inputs are kept under WORKDIR and reused by later runs.
 """
 
 from __future__ import annotations
@@ -21,15 +23,44 @@ from typing import Any
 
 from scripts.common import DEFAULT_ARTIFACTS
 
-# Sizes of the full benchmark and of --quick.
-FULL = {"synthetic": 20_000, "train_steps": 20, "encode": 20_000, "rss": 170_000}
-QUICK = {"synthetic": 1_000, "train_steps": 3, "encode": 1_000, "rss": 2_000}
+FULL = {
+    "synthetic": 20_000,
+    "train_steps": 20,
+    "encode": 20_000,
+    "rss": 170_000,
+    "latents": 170_000,
+    "latent_dim": 256,
+    "tsne": 20_000,
+    "tsne_iterations": 750,
+}
+QUICK = {"synthetic": 1_000, "train_steps": 3, "encode": 1_000, "rss": 2_000,
+         "latents": 3_000, "latent_dim": 64, "tsne": 1_000, "tsne_iterations": 50}  # fmt: skip
 
 
-def emit(name: str, value: float, unit: str, **params: Any) -> dict[str, Any]:
-    record = {"bench": name, "value": round(value, 3), "unit": unit, **params}
-    print(json.dumps(record), flush=True)
-    return record
+def emit(name: str, value: float, unit: str, **params: Any) -> None:
+    print(json.dumps({"bench": name, "value": round(value, 3), "unit": unit, **params}), flush=True)
+
+
+def _child_main(target: Callable[..., dict[str, Any]], args: tuple, queue) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    started = time.perf_counter()
+    result = target(*args)
+    result["seconds"] = time.perf_counter() - started
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB
+    queue.put(result)
+
+
+def in_child(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run `target(*args)` in a fresh spawned process; its result plus seconds and peak RSS."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child_main, args=(target, args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    if process.exitcode:
+        raise RuntimeError(f"benchmark child {target.__name__} exited with {process.exitcode}")
+    return result
 
 
 def bench_synthetic(workdir: Path, sizes: dict[str, int]) -> None:
@@ -86,22 +117,17 @@ def bench_training(workdir: Path, sizes: dict[str, int]) -> None:
         )
 
 
-def _synthetic_set(workdir: Path, count: int, image_size: int):
-    """A cached synthetic data set of this size for the encoding benchmarks."""
-    from model.data.store import Dataset
+def _synthetic_set(workdir: Path, count: int, image_size: int) -> Path:
+    """A cached synthetic data set of this size, for the encoding benchmarks."""
     from model.data.synthetic import build_synthetic
 
     path = workdir / f"synthetic{image_size}_{count}"
     if not path.is_dir():
-        build_synthetic(
-            path, count=count, test_count=count // 18, image_size=image_size, progress=True
-        )
-    return Dataset(path)
+        build_synthetic(path, count=count, test_count=count // 18, image_size=image_size)
+    return path
 
 
-def _encode_child(dataset_path: str, preset_name: str, out_dir: str, queue) -> None:
-    """Runs in a fresh process so its peak RSS is the encoding's alone."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+def _encode(dataset_path: str, preset_name: str, out_dir: str) -> dict[str, Any]:
     from model.autoencoder import build_autoencoder
     from model.config import preset
     from model.data.store import Dataset
@@ -112,29 +138,23 @@ def _encode_child(dataset_path: str, preset_name: str, out_dir: str, queue) -> N
     dataset = Dataset(Path(dataset_path))
     started = time.perf_counter()
     encode_dataset(model.encoder, config.model, dataset, Path(out_dir), seed=0, progress=False)
-    seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    queue.put({"seconds": seconds, "peak_rss_mib": peak_kib / 1024, "images": len(dataset)})
-
-
-def _encode_in_child(dataset_path: Path, preset_name: str, out_dir: Path) -> dict[str, float]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(
-        target=_encode_child, args=(str(dataset_path), preset_name, str(out_dir), queue)
-    )
-    process.start()
-    result = queue.get()
-    process.join()
-    return result
+    return {
+        "encode_seconds": time.perf_counter() - started,
+        "images": len(dataset),
+        "data_set_gib": round(dataset.images.nbytes / 2**30, 2),
+    }
 
 
 def bench_encoding(workdir: Path, sizes: dict[str, int]) -> None:
-    dataset = _synthetic_set(workdir, sizes["encode"], 64)
-    result = _encode_in_child(dataset.path, "demo", workdir / "latents_demo")
+    result = in_child(
+        _encode,
+        str(_synthetic_set(workdir, sizes["encode"], 64)),
+        "demo",
+        str(workdir / "latents_demo"),
+    )
     emit(
         "encode_images_per_second_demo",
-        result["images"] / result["seconds"],
+        result["images"] / result["encode_seconds"],
         "img/s",
         images=result["images"],
         image_size=64,
@@ -143,16 +163,105 @@ def bench_encoding(workdir: Path, sizes: dict[str, int]) -> None:
 
 
 def bench_encoding_rss(workdir: Path, sizes: dict[str, int]) -> None:
-    dataset = _synthetic_set(workdir, sizes["rss"], 96)
-    result = _encode_in_child(dataset.path, "celeba", workdir / "latents_celeba")
+    result = in_child(
+        _encode,
+        str(_synthetic_set(workdir, sizes["rss"], 96)),
+        "celeba",
+        str(workdir / "latents_celeba"),
+    )
     params = {
         "images": result["images"],
         "image_size": 96,
         "z_dim": 256,
-        "data_set_gib": round(dataset.images.nbytes / 2**30, 2),
+        "data_set_gib": result["data_set_gib"],
     }
-    emit("encode_images_per_second_celeba", result["images"] / result["seconds"], "img/s", **params)
+    emit(
+        "encode_images_per_second_celeba",
+        result["images"] / result["encode_seconds"],
+        "img/s",
+        **params,
+    )
     emit("encode_peak_rss_mib_celeba", result["peak_rss_mib"], "MiB", **params)
+
+
+def _latents_file(workdir: Path, count: int, dim: int) -> Path:
+    """Cached float32 (count, dim) latents: correlated Gaussians, written in chunks."""
+    import numpy as np
+
+    from model.files import atomic_path
+    from model.npy_stream import NpyStreamWriter
+
+    path = workdir / f"latents_{count}x{dim}.npy"
+    if path.is_file():
+        return path
+    rng = np.random.default_rng(0)
+    mixing = np.eye(dim) + 0.3 * rng.normal(size=(dim, dim)) / np.sqrt(dim)
+    with atomic_path(path) as tmp:
+        writer = NpyStreamWriter(tmp, (dim,), np.float32)
+        for start in range(0, count, 10_000):
+            rows = min(10_000, count - start)
+            writer.append((rng.normal(size=(rows, dim)) @ mixing).astype(np.float32))
+        writer.close()
+    return path
+
+
+def _analysis(latents_path: str, tsne_iterations: int) -> dict[str, Any]:
+    import numpy as np
+
+    from model.analysis.stage import AnalysisConfig, Latents, analyze_latents
+
+    z = np.load(latents_path, mmap_mode="r")
+    config = AnalysisConfig(tsne_iterations=tsne_iterations)
+    out = Path(latents_path).with_suffix(".analysis")
+    _, metrics = analyze_latents(Latents(z, None, None), None, config, out, progress=False)
+    return {"step_seconds": metrics["step_seconds"], "rows": len(z), "dim": z.shape[1]}
+
+
+def bench_analysis(workdir: Path, sizes: dict[str, int]) -> None:
+    path = _latents_file(workdir, sizes["latents"], sizes["latent_dim"])
+    result = in_child(_analysis, str(path), sizes["tsne_iterations"])
+    shape = {"rows": result["rows"], "dim": result["dim"]}
+    for step, seconds in result["step_seconds"].items():
+        emit(f"analysis_seconds_{step.replace(' ', '_')}", seconds, "s", **shape)
+    emit("analysis_seconds_total", result["seconds"], "s", **shape)
+    emit("analysis_peak_rss_mib", result["peak_rss_mib"], "MiB", **shape)
+
+
+def _correlation(latents_path: str) -> dict[str, Any]:
+    import numpy as np
+
+    from model.analysis.correlations import analyze_correlations
+
+    z = np.load(latents_path, mmap_mode="r")
+    started = time.perf_counter()
+    analyze_correlations(z)
+    return {"correlation_seconds": time.perf_counter() - started, "rows": len(z)}
+
+
+def bench_correlation(workdir: Path, sizes: dict[str, int]) -> None:
+    path = _latents_file(workdir, sizes["latents"], sizes["latent_dim"])
+    result = in_child(_correlation, str(path))
+    shape = {
+        "rows": result["rows"],
+        "dim": sizes["latent_dim"],
+        "latents_mib": round(path.stat().st_size / 2**20),
+    }
+    emit("correlation_seconds", result["correlation_seconds"], "s", **shape)
+    emit("correlation_peak_rss_mib", result["peak_rss_mib"], "MiB", **shape)
+
+
+def bench_tsne(workdir: Path, sizes: dict[str, int]) -> None:
+    import numpy as np
+
+    from model.analysis.tsne import TsneParams, run_tsne, sklearn_tsne
+
+    latents = np.load(_latents_file(workdir, sizes["latents"], sizes["latent_dim"]), mmap_mode="r")
+    params = TsneParams(cap=sizes["tsne"], n_iter=sizes["tsne_iterations"])
+    ours, theirs = run_tsne(latents, params), sklearn_tsne(latents, params)
+    shape = {"points": sizes["tsne"], "dim": sizes["latent_dim"]}
+    emit("tsne_seconds_opentsne", ours.seconds, "s", kl=round(ours.kl_divergence, 4), **shape)
+    emit("tsne_seconds_sklearn", theirs.seconds, "s", kl=round(theirs.kl_divergence, 4), **shape)
+    emit("tsne_speedup_opentsne_over_sklearn", theirs.seconds / ours.seconds, "x", **shape)
 
 
 BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
@@ -160,6 +269,9 @@ BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "train": bench_training,
     "encode": bench_encoding,
     "rss": bench_encoding_rss,
+    "analysis": bench_analysis,
+    "correlation": bench_correlation,
+    "tsne": bench_tsne,
 }
 
 

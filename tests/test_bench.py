@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from model.analysis.stage import STEPS
 from scripts import bench
 
 
@@ -14,7 +15,11 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         "machine", "synthetic_images_per_second", "train_images_per_second_demo",
         "train_images_per_second_celeba", "encode_images_per_second_demo",
         "encode_images_per_second_celeba", "encode_peak_rss_mib_celeba",
-    }  # fmt: skip
-    assert all(r["value"] > 0 for r in records)
+        "analysis_seconds_total", "analysis_peak_rss_mib", "correlation_seconds",
+        "correlation_peak_rss_mib", "tsne_seconds_opentsne", "tsne_seconds_sklearn",
+        "tsne_speedup_opentsne_over_sklearn",
+    } | {f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS}  # fmt: skip
+    assert all(r["value"] >= 0 for r in records)  # steps without input (AE logvar) take 0 s
+    assert all(r["value"] > 0 for r in records if r["unit"] in ("img/s", "MiB", "x"))
     rss = figures["encode_peak_rss_mib_celeba"]
     assert rss["unit"] == "MiB" and rss["images"] == 2_000 and rss["value"] < 2048

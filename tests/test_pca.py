@@ -95,7 +95,7 @@ def test_non_finite_latents_are_refused(bad):
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="n_components must be >= 1, got 0"):
         fit_pca(correlated_latents(), n_components=0)
-    with pytest.raises(ValueError, match=r"\(N >= 2, d >= 1\), got \(1, 4\)"):
+    with pytest.raises(ValueError, match=r"needs N >= 2 rows and d >= 1, got \(1, 4\)"):
         fit_pca(np.zeros((1, 4), np.float32))
     with pytest.raises(ValueError, match="all 5 latents are identical"):
         fit_pca(np.ones((5, 3), np.float32))

@@ -53,3 +53,15 @@ def check_finite(
 def row_norms(chunk: np.ndarray) -> np.ndarray:
     """L2 norm of every row of a 2-D array, in its own dtype."""
     return np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
+
+
+def require_finite_latents(
+    latents: np.ndarray,
+    name: str = "latents",
+    min_rows: int = 1,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> np.ndarray:
+    """`check_latents` and `check_finite` in one: a real (N, d) array free of NaN/Inf."""
+    latents = check_latents(latents, name, min_rows)
+    check_finite(latents, name, chunk_rows)
+    return latents

@@ -11,7 +11,7 @@ from sklearn.cluster import MiniBatchKMeans
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from model.analysis.pca import require_finite_latents
+from model.analysis.chunks import require_finite_latents
 
 STUDY_KS = range(2, 81, 2)
 
@@ -39,7 +39,7 @@ def kmeans_inertia(
     `n_threads` caps BLAS/OpenMP threads (None: all cores); on a busy machine 1 can be faster.
     """
     ks = np.asarray(list(ks), dtype=np.int64)
-    require_finite_latents(latents)
+    require_finite_latents(latents, min_rows=2)
     if ks.ndim != 1 or len(ks) == 0:
         raise ValueError(f"need at least one k, got {ks.tolist()}")
     if ks.min() < 1 or ks.max() > len(latents):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.analysis.chunks import require_finite_latents
 from model.analysis.moments import DEFAULT_CHUNK_ROWS, latent_moments
 
 DEFAULT_PCA_COMPONENTS = 64  # covers the studies' planes (1, 2), (1, 18) and (8, 35)
@@ -29,19 +30,6 @@ class PcaResult:
     def transform(self, latents: np.ndarray, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> np.ndarray:
         """Coordinates (M, k) float32 of other latents (M, d) on the kept components."""
         return project(latents, self.mean, self.components, chunk_rows)
-
-
-def require_finite_latents(latents: np.ndarray, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
-    """Raise ValueError unless `latents` is (N >= 2, d) and free of NaN/Inf (read in chunks)."""
-    if latents.ndim != 2 or len(latents) < 2 or latents.shape[1] < 1:
-        raise ValueError(f"need latents of shape (N >= 2, d >= 1), got {latents.shape}")
-    if chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
-    for start in range(0, len(latents), chunk_rows):
-        finite = np.isfinite(latents[start : start + chunk_rows]).all(axis=1)
-        if not finite.all():
-            row = start + int(np.argmin(finite))
-            raise ValueError(f"latents contain NaN or Inf (first in row {row})")
 
 
 def sign_convention(components: np.ndarray) -> np.ndarray:
@@ -81,7 +69,7 @@ def fit_pca(
     """
     if n_components < 1:
         raise ValueError(f"n_components must be >= 1, got {n_components}")
-    require_finite_latents(latents, chunk_rows)
+    require_finite_latents(latents, min_rows=2, chunk_rows=chunk_rows)
     moments = latent_moments(latents, chunk_rows)
     eigenvalues, eigenvectors = np.linalg.eigh(moments.covariance)
     order = np.argsort(eigenvalues)[::-1]

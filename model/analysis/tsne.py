@@ -23,7 +23,8 @@ from sklearn.manifold import TSNE as SklearnTsne
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from model.analysis.pca import fit_pca, require_finite_latents
+from model.analysis.chunks import require_finite_latents
+from model.analysis.pca import fit_pca
 
 SKLEARN_EXAGGERATION_ITER = 250  # sklearn's early-exaggeration phase is fixed at 250 iterations
 PROGRESS_EVERY = 10  # iterations between progress-bar updates
@@ -116,7 +117,7 @@ def tsne_input(latents: np.ndarray, params: TsneParams) -> tuple[np.ndarray, np.
     indices = select_rows(len(latents), params.cap, params.seed)
     rows = latents if len(indices) == len(latents) else latents[indices]
     data = np.asarray(rows, dtype=np.float32)
-    require_finite_latents(data)
+    require_finite_latents(data, min_rows=2)
     needed = int(np.ceil(3 * params.perplexity)) + 1  # openTSNE's 3 * perplexity neighbours
     if len(data) < needed:
         raise ValueError(
