@@ -106,7 +106,7 @@ def test_finds_no_attribute_file_and_says_how_to_pass_one(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="model.data.celeba"):
         data = _build(fixture.folder, tmp_path / "out", n_train=2, n_test=1)
     assert data.attributes() is None and data.info.source["attributes_file"] is None
-    assert "pass attributes_file" in caplog.text
+    assert "pass one with --attributes" in caplog.text
 
 
 def test_missing_attribute_file_is_named(celeba, tmp_path):

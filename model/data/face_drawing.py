@@ -57,7 +57,7 @@ class _Colors:
         self.nostril = _rgb(skin * 0.45)
         self.hair = _rgb(hair)
         self.hair_back = _rgb(hair * 0.72)
-        self.hair_sheen = _rgb(hair * 0.75 + 64)
+        self.hair_sheen = _rgb(hair * 0.8 + 48)
         self.brow = _rgb(hair * 0.75 + np.array([40, 30, 24]) * 0.25)
         self.beard = _rgb(hair * 0.85)
         self.iris = _rgb(_palette(f["iris_color"], _IRIS))
@@ -320,9 +320,10 @@ def _draw_hair(c: _Canvas, f: dict[str, float], col: _Colors) -> None:
     """The hair on top of the head (and, for long hair, the locks framing the face)."""
     if f["Bald"]:
         for side in (-1.0, 1.0):  # a fringe around the ears
-            y = np.linspace(-0.22 * c.b, _EYE_Y + 0.03, 6)
+            y = np.linspace(-0.35 * c.b, _EYE_Y + 0.07, 9)
             x = side * _face_x(c, f, y)
-            ring_x = np.concatenate([x * 1.03, x[::-1] * 0.97])
+            bulge = np.sin(np.linspace(0.0, np.pi, 9))
+            ring_x = np.concatenate([x * (1.0 + 0.05 * bulge), (x * (1.0 - 0.1 * bulge))[::-1]])
             c.fill(c.outline(ring_x, np.concatenate([y, y[::-1]])), col.hair)
         return
     volume = f["hair_volume"]
@@ -348,7 +349,8 @@ def _draw_hair(c: _Canvas, f: dict[str, float], col: _Colors) -> None:
     if f["Long_Hair"]:
         for side in (-1.0, 1.0):
             y = np.linspace(_EYE_Y - 0.05, c.b + 0.14, 10)
-            inner = _face_x(c, f, np.minimum(y, c.b * 0.98)) - 0.02 - 0.03 * (y - y[0])
+            inner = _face_x(c, f, np.minimum(y, c.b)) - 0.015 - 0.03 * (y - y[0])
+            inner = np.maximum(inner, np.where(y > 0.5 * c.b, 0.58 * c.a, 0.0))
             out = _face_x(c, f, np.minimum(y, c.b * 0.5)) + 0.04 + 0.04 * volume
             lock_x = side * np.concatenate([inner, out[::-1]])
             c.fill(c.outline(lock_x, np.concatenate([y, y[::-1]])), col.hair)

@@ -14,7 +14,7 @@ CONTINUOUS_RANGES: dict[str, tuple[float, float]] = {
     "face_height": (0.0, 1.0),
     "jaw_width": (0.0, 1.0),
     "skin_tone": (0.0, 1.0),  # light -> dark
-    "hair_color": (0.0, 1.0),  # black -> brown -> blond -> gray, see _hair_band
+    "hair_color": (0.0, 1.0),  # black -> brown -> blond -> gray, see HAIR_BANDS
     "hair_volume": (0.0, 1.0),
     "hair_part": (-1.0, 1.0),  # which side the hairline sweeps down on
     "eye_size": (0.0, 1.0),
