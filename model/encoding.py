@@ -38,6 +38,8 @@ def encode_dataset(
     mu is the encoder's mean (eps factor 0); z is sampled with clipped eps from `seed`, as the
     studies did. Each file appears only when complete.
     """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
     if dataset.info.image_size != config.image_size:
         raise ValueError(
             f"data set {dataset.path} has {dataset.info.image_size} px images, "

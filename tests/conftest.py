@@ -13,12 +13,21 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:__array__ implementation:DeprecationWarning")
 
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from model.config import RunConfig, preset
 from model.data.store import AttributeTable, create_dataset, make_split
 from model.runs import ArtifactLayout
+
+
+def assert_same_result(loaded, result) -> None:
+    """Every field of a loaded analysis result equals the original, with the same type."""
+    for field in dataclasses.fields(result):
+        np.testing.assert_equal(getattr(loaded, field.name), getattr(result, field.name))
+        assert type(getattr(loaded, field.name)) is type(getattr(result, field.name))
 
 
 def blob_images(count: int, size: int, seed: int = 0) -> np.ndarray:

@@ -1,5 +1,3 @@
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -10,12 +8,7 @@ from model.analysis.baselines import (
     uniform_samples,
 )
 from model.analysis.results import load_result, save_result
-
-
-def assert_same_result(loaded, result):
-    for field in dataclasses.fields(result):
-        np.testing.assert_equal(getattr(loaded, field.name), getattr(result, field.name))
-        assert type(getattr(loaded, field.name)) is type(getattr(result, field.name))
+from tests.conftest import assert_same_result
 
 
 def test_samples_are_seeded_and_have_the_asked_spread():

@@ -1,5 +1,3 @@
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -11,14 +9,9 @@ from model.analysis.components import (
 )
 from model.analysis.moments import latent_moments
 from model.analysis.results import load_result, save_result
+from tests.conftest import assert_same_result
 
 GAUSSIAN_FWHM = 2 * np.sqrt(2 * np.log(2))  # 2.3548 sigma
-
-
-def assert_same_result(loaded, result):
-    for field in dataclasses.fields(result):
-        np.testing.assert_equal(getattr(loaded, field.name), getattr(result, field.name))
-        assert type(getattr(loaded, field.name)) is type(getattr(result, field.name))
 
 
 def planted(rows: int = 20_000, seed: int = 0) -> np.ndarray:

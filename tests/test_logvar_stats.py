@@ -1,16 +1,9 @@
-import dataclasses
-
 import numpy as np
 import pytest
 
 from model.analysis.logvar_stats import LogvarAnalysis, analyze_logvar
 from model.analysis.results import load_result, save_result
-
-
-def assert_same_result(loaded, result):
-    for field in dataclasses.fields(result):
-        np.testing.assert_equal(getattr(loaded, field.name), getattr(result, field.name))
-        assert type(getattr(loaded, field.name)) is type(getattr(result, field.name))
+from tests.conftest import assert_same_result
 
 
 def tiny_kl(rows: int = 50, dim: int = 6, seed: int = 0):

@@ -1,5 +1,3 @@
-import dataclasses
-
 import numpy as np
 import pytest
 from scipy import stats
@@ -14,12 +12,7 @@ from model.analysis.radius import (
     radius_histogram,
 )
 from model.analysis.results import load_result, save_result
-
-
-def assert_same_result(loaded, result):
-    for field in dataclasses.fields(result):
-        np.testing.assert_equal(getattr(loaded, field.name), getattr(result, field.name))
-        assert type(getattr(loaded, field.name)) is type(getattr(result, field.name))
+from tests.conftest import assert_same_result
 
 
 def test_chunked_radii_equal_numpy_norm_also_on_a_memmap(tmp_path):
