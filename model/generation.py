@@ -1,0 +1,117 @@
+"""Making faces from latents: samplers, interpolation paths, decoding and sharpening."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Literal, get_args
+
+import keras
+import numpy as np
+import tensorflow as tf
+from PIL import Image, ImageEnhance
+
+from model.analysis.baselines import normal_samples, uniform_samples
+from model.analysis.density import GaussianFit, sample_gaussian
+from model.training import load_network
+
+Sampler = Literal["normal", "uniform", "gaussian"]
+PathKind = Literal["linear", "spherical"]
+R_LIMITS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 5.0, 8.0)  # the studies' uniform sweep
+DEFAULT_SHARPNESS = 7.0  # the studies' ImageEnhance.Sharpness factor
+
+
+def sample_latents(
+    sampler: Sampler,
+    n: int,
+    dim: int,
+    seed: int,
+    scale: float = 1.0,
+    limit: float = 1.0,
+    fit: GaussianFit | None = None,
+) -> np.ndarray:
+    """`n` float32 z-points: N(0, scale^2 I), uniform [-limit, limit]^d, or the fitted Gaussian.
+
+    The fitted Gaussian (full covariance of the encoded data) is scaled around its mean by `scale`.
+    """
+    if sampler == "normal":
+        return normal_samples(n, dim, scale, seed)
+    if sampler == "uniform":
+        return uniform_samples(n, dim, limit, seed)
+    if sampler == "gaussian":
+        if fit is None:
+            raise ValueError("the 'gaussian' sampler needs the fitted Gaussian (analysis)")
+        if len(fit.mean) != dim:
+            raise ValueError(f"the fitted Gaussian has {len(fit.mean)} dimensions, not {dim}")
+        return sample_gaussian(fit, n, seed, scale)
+    raise ValueError(f"unknown sampler {sampler!r}; choose one of {get_args(Sampler)}")
+
+
+def interpolate(start: np.ndarray, end: np.ndarray, steps: int, kind: PathKind) -> np.ndarray:
+    """`steps` float32 points from `start` to `end` (both included), straight or on the sphere.
+
+    The spherical path (slerp) turns the direction at a constant angular rate and moves the
+    radius linearly, so it keeps away from the empty region near the origin.
+    """
+    if steps < 2:
+        raise ValueError(f"an interpolation needs at least 2 steps, got {steps}")
+    a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"endpoints must be two vectors of one length, got {a.shape}, {b.shape}")
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if kind == "linear":
+        return ((1 - t) * a + t * b).astype(np.float32)
+    if kind != "spherical":
+        raise ValueError(f"unknown path {kind!r}; choose one of {get_args(PathKind)}")
+    ra, rb = np.linalg.norm(a), np.linalg.norm(b)
+    if ra == 0 or rb == 0:
+        return ((1 - t) * a + t * b).astype(np.float32)
+    ua, ub = a / ra, b / rb
+    omega = np.arccos(np.clip(ua @ ub, -1.0, 1.0))
+    if omega < 1e-6:
+        directions = (1 - t) * ua + t * ub
+    else:
+        directions = (np.sin((1 - t) * omega) * ua + np.sin(t * omega) * ub) / np.sin(omega)
+    return (directions * ((1 - t) * ra + t * rb)).astype(np.float32)
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """Decoder output in [0, 1] -> uint8 images."""
+    return np.clip(np.rint(np.asarray(images) * 255.0), 0, 255).astype(np.uint8)
+
+
+def sharpen(images: np.ndarray, factor: float) -> np.ndarray:
+    """PIL ImageEnhance.Sharpness on each uint8 image; 1 leaves them as they are."""
+    if not 0.0 <= factor <= 10.0:
+        raise ValueError(f"sharpening factor must be in [0, 10], got {factor}")
+    if factor == 1.0:
+        return images.copy()
+    return np.stack(
+        [np.asarray(ImageEnhance.Sharpness(Image.fromarray(im)).enhance(factor)) for im in images]
+    )
+
+
+class Decoder:
+    """A run's decoder behind one compiled function; safe to share between threads (sessions)."""
+
+    def __init__(self, network: keras.Model) -> None:
+        self.network = network
+        self.z_dim = int(network.input_shape[-1])
+        self._lock = threading.Lock()
+        self._decode = tf.function(
+            lambda z: network(z, training=False),
+            input_signature=[tf.TensorSpec((None, self.z_dim), tf.float32)],
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Decoder:
+        return cls(load_network(path))
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """uint8 images (n, H, W, 3) for float z-points (n, z_dim)."""
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(f"z-points must have shape (n, {self.z_dim}), got {z.shape}")
+        with self._lock:
+            images = self._decode(z).numpy()
+        return to_uint8(images)
