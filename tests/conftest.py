@@ -14,6 +14,7 @@ def pytest_configure(config):
 
 
 import dataclasses
+import shutil
 
 import numpy as np
 import pytest
@@ -81,3 +82,30 @@ def layout(tmp_path) -> ArtifactLayout:
     layout = ArtifactLayout(tmp_path / "artifacts")
     write_blob_dataset(layout.dataset("blobs"))
     return layout
+
+
+SMALL_ANALYSIS = {
+    "tsne_variants": ("raw_ee16_p10", "pca2_ee12_p30"),
+    "tsne_iterations": 50,
+    "kmeans_ks": (2, 4),
+    "nearest_sample": 50,
+    "baseline_samples": 200,
+    "pca_components": 6,
+}
+
+
+@pytest.fixture(scope="session")
+def built_runs(tmp_path_factory):
+    """A tiny run `tiny` on `blobs`, built once: `encoded/` (trained + encoded) and
+    `artifacts/` (also analysed). Tests that change files work on a copy."""
+    from model.analysis.stage import AnalysisConfig
+    from model.stages import analyze_stage, encode_stage, train_stage
+
+    root = tmp_path_factory.mktemp("built")
+    layout = ArtifactLayout(root / "artifacts")
+    write_blob_dataset(layout.dataset("blobs"))
+    train_stage(layout, "tiny", tiny_config(), progress=False)
+    encode_stage(layout, "tiny", batch_size=40, progress=False)
+    shutil.copytree(layout.root, root / "encoded")
+    analyze_stage(layout, "tiny", AnalysisConfig(**SMALL_ANALYSIS), progress=False)
+    return root

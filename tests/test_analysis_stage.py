@@ -13,36 +13,20 @@ from model.analysis.stage import AnalysisConfig
 from model.analysis.tsne import TsneMap
 from model.runs import ArtifactLayout, Run, RunError
 from model.stages import analyze_stage, encode_stage, train_stage
-from tests.conftest import tiny_config, write_blob_dataset
+from tests.conftest import SMALL_ANALYSIS, tiny_config
 
-SMALL = AnalysisConfig(
-    tsne_variants=("raw_ee16_p10", "pca2_ee12_p30"), tsne_iterations=50, kmeans_ks=(2, 4),
-    nearest_sample=50, baseline_samples=200, pca_components=6,
-)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A tiny run, trained, encoded and analysed once; tests get their own copy."""
-    root = tmp_path_factory.mktemp("built")
-    layout = ArtifactLayout(root / "artifacts")
-    write_blob_dataset(layout.dataset("blobs"))
-    train_stage(layout, "tiny", tiny_config(), progress=False)
-    encode_stage(layout, "tiny", batch_size=40, progress=False)
-    shutil.copytree(layout.root, root / "encoded")
-    analyze_stage(layout, "tiny", SMALL, progress=False)
-    return root
+SMALL = AnalysisConfig(**SMALL_ANALYSIS)
 
 
 @pytest.fixture
-def encoded(built, tmp_path):
-    shutil.copytree(built / "encoded", tmp_path / "artifacts")
+def encoded(built_runs, tmp_path):
+    shutil.copytree(built_runs / "encoded", tmp_path / "artifacts")
     return ArtifactLayout(tmp_path / "artifacts")
 
 
 @pytest.fixture
-def analyzed(built, tmp_path):
-    shutil.copytree(built / "artifacts", tmp_path / "artifacts")
+def analyzed(built_runs, tmp_path):
+    shutil.copytree(built_runs / "artifacts", tmp_path / "artifacts")
     return ArtifactLayout(tmp_path / "artifacts")
 
 

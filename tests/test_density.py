@@ -145,3 +145,18 @@ def test_results_round_trip(tmp_path):
         loaded = load_result(cls, tmp_path / "r.npz")
         for name, value in vars(result).items():
             np.testing.assert_array_equal(getattr(loaded, name), value)
+
+
+def test_landing_reports_radius_nearest_row_and_percentile():
+    from model.analysis.density import LatentIndex, landing
+
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(500, 6)).astype(np.float32)
+    reference = build_nearest_data(data, sample_size=200, seed=0)
+    queries = np.stack([data[17], np.full(6, 40.0, np.float32)])
+    result = landing(queries, LatentIndex(data), reference)
+    np.testing.assert_allclose(result.radius, np.linalg.norm(queries, axis=1), rtol=1e-6)
+    assert result.nearest_index[0] == 17 and result.nearest_distance[0] == pytest.approx(
+        0, abs=1e-4
+    )
+    assert result.percentile[0] == 0.0 and result.percentile[1] == 100.0

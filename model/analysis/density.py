@@ -241,3 +241,24 @@ def distance_percentile(distances: np.ndarray, reference: NearestData) -> np.nda
         raise ValueError("distances must be finite and >= 0")
     below = np.searchsorted(reference.distances, distances, side="left")
     return 100.0 * below / len(reference.distances)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where z-points land relative to the encoded data ("does this z land where data lives?")."""
+
+    radius: np.ndarray  # (m,) |z|
+    nearest_distance: np.ndarray  # (m,) distance to the nearest encoded point
+    nearest_index: np.ndarray  # (m,) its row
+    percentile: np.ndarray  # (m,) that distance's percentile among the data's own NN distances
+
+
+def landing(z: np.ndarray, index: LatentIndex, reference: NearestData) -> Landing:
+    """Radius, nearest data point and nearest-data percentile of each z-point."""
+    distances, rows = index.query(np.asarray(z, dtype=np.float32), k=1)
+    return Landing(
+        radius=np.linalg.norm(np.asarray(z, dtype=np.float64), axis=1),
+        nearest_distance=distances[:, 0],
+        nearest_index=rows[:, 0],
+        percentile=distance_percentile(distances[:, 0], reference),
+    )

@@ -1,0 +1,1 @@
+"""zspace dashboard: Streamlit pages, cached loaders and pure Plotly figure builders."""

@@ -1,0 +1,29 @@
+"""Pure Plotly figure builders for the dashboard pages (no Streamlit): arrays and results in,
+`plotly.graph_objects.Figure` (or table rows for st.dataframe) out."""
+
+from app.figures.attributes import attribute_heatmap
+from app.figures.components import component_histograms, dominant_table
+from app.figures.correlations import correlation_heatmap, pair_scatter_grid
+from app.figures.images import image_strip_figure
+from app.figures.logvar import logvar_table
+from app.figures.projections import explained_variance, kmeans_curve, projection_scatter
+from app.figures.radius import RandomRadii, radius_comparison, radius_histogram, sample_radius
+from app.figures.training import training_curves
+
+__all__ = [
+    "RandomRadii",
+    "attribute_heatmap",
+    "component_histograms",
+    "correlation_heatmap",
+    "dominant_table",
+    "explained_variance",
+    "image_strip_figure",
+    "kmeans_curve",
+    "logvar_table",
+    "pair_scatter_grid",
+    "projection_scatter",
+    "radius_comparison",
+    "radius_histogram",
+    "sample_radius",
+    "training_curves",
+]

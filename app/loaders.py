@@ -1,0 +1,133 @@
+"""Cached loaders: every file the dashboard reads goes through here.
+
+Arrays and tables use st.cache_data, models st.cache_resource; keys include the files'
+modification times, so a rebuilt artifact is picked up without restarting the server.
+(Arguments whose names start with "_" are left out of Streamlit's cache keys.)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import streamlit as st
+
+from model.analysis.density import LatentIndex
+from model.analysis.results import load_result
+from model.data.store import Dataset
+from model.files import read_json
+from model.generation import Decoder
+from model.runs import MANIFEST_FILE, ArtifactLayout, Run
+from model.stages import ANALYSIS_DIR, LATENTS_DIR, TRAIN_DIR
+
+R = TypeVar("R")
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def run_names(root: str) -> list[str]:
+    return [path.name for path in ArtifactLayout(Path(root)).runs()]
+
+
+def open_run(run_dir: str) -> Run:
+    return _open_run(run_dir, _mtime(Path(run_dir) / MANIFEST_FILE))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _open_run(run_dir: str, manifest_mtime: int) -> Run:
+    return Run.open(Path(run_dir))
+
+
+def stage_problems(run: Run, stage: str) -> list[str]:
+    """Missing or mismatched files of a stage; hashes are re-checked only when files change."""
+    recorded = run.stage(stage)
+    files = sorted(recorded["files"]) if recorded else []
+    signature = tuple((name, _mtime(run.path / name)) for name in files)
+    return _stage_problems(str(run.path), stage, signature, _mtime(run.path / MANIFEST_FILE))
+
+
+@st.cache_data(show_spinner="Checking the run's files...", max_entries=64)
+def _stage_problems(run_dir: str, stage: str, signature: tuple, manifest_mtime: int) -> list[str]:
+    return Run.open(Path(run_dir)).file_problems(stage)
+
+
+def analysis(run: Run, name: str, cls: type[R]) -> R:
+    """An analysis result (`<run>/analysis/<name>.npz`) as its dataclass."""
+    path = run.path / ANALYSIS_DIR / f"{name}.npz"
+    return _analysis(str(path), cls.__qualname__, _mtime(path), cls)
+
+
+@st.cache_resource(show_spinner="Loading analysis...", max_entries=64)
+def _analysis(path: str, cls_name: str, mtime_ns: int, _cls: type[Any]) -> Any:
+    return load_result(_cls, Path(path))
+
+
+def latents(run: Run, name: str) -> np.ndarray | None:
+    """latents/<name>.npy memory-mapped (read-only), or None if the run has no such array."""
+    path = run.path / LATENTS_DIR / f"{name}.npy"
+    return _latents(str(path), _mtime(path)) if path.is_file() else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _latents(path: str, mtime_ns: int) -> np.ndarray:
+    return np.load(path, mmap_mode="r")
+
+
+def decoder(run: Run) -> Decoder:
+    """The run's decoder, compiled once and shared by every session."""
+    path = run.path / TRAIN_DIR / "decoder.keras"
+    return _decoder(str(path), _mtime(path))
+
+
+@st.cache_resource(show_spinner="Loading the decoder...", max_entries=8)
+def _decoder(path: str, mtime_ns: int) -> Decoder:
+    return Decoder.load(Path(path))
+
+
+def dataset(root: Path, name: str) -> Dataset:
+    path = ArtifactLayout(root).dataset(name)
+    return _dataset(str(path), _mtime(path / "dataset.json"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _dataset(path: str, mtime_ns: int) -> Dataset:
+    return Dataset(Path(path))
+
+
+def history(run: Run) -> list[dict[str, float]]:
+    """Per-epoch losses of the run's training."""
+    path = run.path / TRAIN_DIR / "history.json"
+    return _history(str(path), _mtime(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _history(path: str, mtime_ns: int) -> list[dict[str, float]]:
+    return read_json(Path(path))
+
+
+def analysed_latent(run: Run) -> str:
+    """Which latents the run's analysis used: "z" (the default) or "mu"."""
+    stage = run.stage("analyze")
+    return stage["params"]["config"]["latent"] if stage else "z"
+
+
+def latent_index(run: Run) -> LatentIndex:
+    """Nearest-data search over the latents the analysis used, shared by every session."""
+    name = analysed_latent(run)
+    if name == "mu" and not (run.path / LATENTS_DIR / "mu.npy").is_file():
+        name = "z"  # an AE's mu is its z
+    path = run.path / LATENTS_DIR / f"{name}.npy"
+    return _latent_index(str(path), _mtime(path))
+
+
+@st.cache_resource(show_spinner="Indexing the latents...", max_entries=8)
+def _latent_index(path: str, mtime_ns: int) -> LatentIndex:
+    return LatentIndex(np.load(path, mmap_mode="r"))

@@ -1,0 +1,82 @@
+"""Overview: the run's model, its training, its data set, and how well it reconstructs."""
+
+import streamlit as st
+
+from app import figures, loaders
+from app.cards import card
+from app.images import originals_over_reconstructions, png_bytes, reconstruction_picks
+from app.session import artifacts_root, current_run, require
+from model.data.store import INFO_FILE
+
+run = current_run()
+require(run, "train")
+config, train = run.config, run.stage("train")
+st.title(f"Run `{run.name}`")
+
+model_col, data_col = st.columns(2)
+with model_col:
+    st.subheader("Model")
+    metrics = train["metrics"]
+    params = metrics["parameters"]
+    card(
+        {
+            "kind": config.model.kind,
+            "KL factor (fact)": f"{config.model.kl_factor:g}"
+            if config.model.kind == "vae"
+            else "-",
+            "z_dim": config.model.z_dim,
+            "image size": f"{config.model.image_size} px",
+            "reconstruction loss": config.model.reconstruction_loss,
+            "epochs": metrics["epochs"],
+            "parameters (encoder / decoder)": f"{params['encoder']:,} / {params['decoder']:,}",
+            "final total / reco / KL loss": (
+                f"{metrics['total_loss']:.1f} / {metrics['reco_loss']:.1f} / "
+                f"{metrics['kl_loss']:.2f}"
+            ),
+            "training time": f"{metrics['train_seconds_all_epochs'] / 60:.1f} min",
+            "seed": run.manifest["seed"],
+            "code version": run.manifest["code_version"],
+        }
+    )
+with data_col:
+    st.subheader("Data set")
+    record = run.manifest["dataset"]
+    dataset = loaders.dataset(artifacts_root(), record["name"])
+    info = dataset.info
+    card(
+        {
+            "name": record["name"],
+            "source": info.source.get("kind", "?"),
+            "images": f"{info.count:,} ({info.image_size} px)",
+            "train / test": f"{len(info.split_range('train')):,} / "
+            f"{len(info.split_range('test')):,}",
+            "attributes": len(info.binary_attributes) + len(info.continuous_attributes),
+            "skipped files": len(info.skipped),
+            "metadata": str(dataset.path / INFO_FILE),
+        }
+    )
+
+st.subheader("Training")
+history = loaders.history(run)
+st.plotly_chart(figures.training_curves(history), width="stretch")
+
+st.subheader("Originals above reconstructions")
+if loaders.stage_problems(run, "encode"):
+    command = f"python -m scripts.encode --run {run.name}"
+    st.info(f"Reconstructions appear once the run is encoded: `{command}`")
+else:
+    rows = info.split_range("test") or info.split_range("train")
+    picks = reconstruction_picks(rows)
+    mu = loaders.latents(run, "mu")
+    codes = mu if mu is not None else loaders.latents(run, "z")
+    grid = originals_over_reconstructions(
+        dataset.take(picks), loaders.decoder(run).decode(codes[picks])
+    )
+    st.image(
+        grid,
+        caption=f"test images {', '.join(map(str, picks))} (seeds 33 and 44), decoded from mu",
+        width="stretch",
+    )
+    st.download_button(
+        "Download PNG", png_bytes(grid), f"{run.name}_reconstructions.png", "image/png"
+    )

@@ -1,0 +1,89 @@
+"""Sample: draw z-points, decode them live, and see where they land relative to the data."""
+
+import numpy as np
+import streamlit as st
+
+from app import figures, loaders
+from app.images import png_bytes
+from app.session import current_run, require
+from app.share import bounded, flag, init_from_url, one_of, write_to_url
+from model.analysis.density import GaussianFit, NearestData, landing
+from model.analysis.radius import RadiusAnalysis
+from model.generation import DEFAULT_SHARPNESS, R_LIMITS, sample_latents, sharpen
+from model.grid import image_grid
+
+SAMPLERS = {
+    "normal": "Normal N(0, s²I)",
+    "uniform": "Uniform [-b, b]^d",
+    "gaussian": "Fitted Gaussian",
+}
+DEFAULTS = {"sampler": "normal", "scale": 1.0, "limit": 1.5, "n": 28, "seed": 0,
+            "sharpness": DEFAULT_SHARPNESS, "sharpen": True}  # fmt: skip
+PARSERS = {
+    "sampler": one_of(*SAMPLERS), "scale": bounded(float, 0.1, 3.0),
+    "limit": bounded(float, 0.1, 8.0), "n": bounded(int, 1, 64), "seed": bounded(int, 0, 2**31),
+    "sharpness": bounded(float, 0.0, 10.0), "sharpen": flag,
+}  # fmt: skip
+COLUMNS = 7
+
+run = current_run()
+require(run, "train", "encode", "analyze")
+z_dim = run.config.model.z_dim
+init_from_url(DEFAULTS, PARSERS)
+
+st.title("Sample faces")
+with st.sidebar:
+    st.radio("Sampler", list(SAMPLERS), format_func=SAMPLERS.get, key="sampler")
+    if st.session_state.sampler == "uniform":
+        st.slider("Uniform limit b", 0.1, 8.0, step=0.1, key="limit")
+    else:
+        st.slider("Scale s", 0.1, 3.0, step=0.05, key="scale")
+    st.slider("Number of faces", 1, 64, key="n")
+    st.number_input("Seed", 0, 2**31, step=1, key="seed")
+    st.slider("Sharpening factor", 0.0, 10.0, step=0.5, key="sharpness")
+    st.toggle("Sharpened (off: raw decoder output)", key="sharpen")
+write_to_url(list(DEFAULTS))
+settings = st.session_state
+
+fit = loaders.analysis(run, "gaussian", GaussianFit)
+z = sample_latents(settings.sampler, settings.n, z_dim, settings.seed, scale=settings.scale,
+                   limit=settings.limit, fit=fit)  # fmt: skip
+images = loaders.decoder(run).decode(z)
+if settings.sharpen:
+    images = sharpen(images, settings.sharpness)
+landed = landing(z, loaders.latent_index(run), loaders.analysis(run, "nearest", NearestData))
+
+grid = image_grid(images, COLUMNS)
+mode = f"sharpened x{settings.sharpness:g}" if settings.sharpen else "raw"
+st.image(grid, caption=f"{settings.n} decoded z-points ({mode}); share this view with the URL",
+         width="stretch")  # fmt: skip
+st.download_button("Download PNG", png_bytes(grid), f"{run.name}_samples.png", "image/png")
+
+st.subheader("Does this z land where data lives?")
+radius = loaders.analysis(run, "radius", RadiusAnalysis)
+data_radii = radius.radii_mu if loaders.analysed_latent(run) == "mu" else radius.radii_z
+st.plotly_chart(figures.sample_radius(data_radii, landed.radius), width="stretch")
+st.dataframe(
+    {
+        "face": np.arange(1, settings.n + 1),
+        "|z|": np.round(landed.radius, 2),
+        "distance to nearest data point": np.round(landed.nearest_distance, 3),
+        "nearest-data percentile": np.round(landed.percentile, 1),
+        "nearest image row": landed.nearest_index,
+    },
+    hide_index=True,
+)
+st.caption(
+    "Percentile of the distance to the nearest encoded point among the data points' own "
+    "nearest-neighbour distances: near 0 = inside the data cloud, 100 = farther out than any."
+)
+
+st.subheader("The studies' r_limit sweep: uniform z in [-b, b]^d")
+sweep = np.concatenate(
+    [loaders.decoder(run).decode(sample_latents("uniform", COLUMNS, z_dim, settings.seed, limit=b))
+     for b in R_LIMITS]
+)  # fmt: skip
+if settings.sharpen:
+    sweep = sharpen(sweep, settings.sharpness)
+st.image(image_grid(sweep, COLUMNS), width="stretch",
+         caption="rows: b = " + ", ".join(f"{b:g}" for b in R_LIMITS))  # fmt: skip

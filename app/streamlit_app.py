@@ -1,0 +1,28 @@
+"""zspace dashboard: `streamlit run app/streamlit_app.py` (the quick start starts it for you).
+
+Reads runs under $ZSPACE_ARTIFACTS (default ./artifacts); never trains, never runs t-SNE.
+"""
+
+import sys
+from pathlib import Path
+
+# `streamlit run` puts app/ on the path; the pages import `app` and `model` from the repo root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import streamlit as st
+
+from app.session import run_picker
+
+# (file under app/pages, title, icon)
+PAGES = [
+    ("overview", "Overview", ":material/dashboard:"),
+    ("sample", "Sample", ":material/casino:"),
+    ("interpolate", "Interpolate", ":material/timeline:"),
+]
+
+st.set_page_config(page_title="zspace", page_icon=":material/face:", layout="wide")
+page = st.navigation(
+    [st.Page(f"pages/{slug}.py", title=title, icon=icon) for slug, title, icon in PAGES]
+)
+run_picker()
+page.run()

@@ -1,0 +1,88 @@
+"""The dashboard's pages, run headless with Streamlit's AppTest against a tiny built run."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+
+
+def _app(monkeypatch, root) -> AppTest:
+    monkeypatch.setenv("ZSPACE_ARTIFACTS", str(root))
+    return AppTest.from_file(ENTRY, default_timeout=120)
+
+
+@pytest.fixture
+def app(monkeypatch, built_runs) -> AppTest:
+    at = _app(monkeypatch, built_runs / "artifacts")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_an_empty_artifacts_folder_says_what_to_run(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path)
+    at.run()
+    assert not at.exception
+    assert "No runs under" in at.warning[0].value
+    assert at.code[0].value == "python -m scripts.quickstart"
+
+
+def test_overview_shows_the_run(app):
+    assert app.title[0].value == "Run `tiny`"
+    assert app.sidebar.selectbox[0].value == "tiny"
+    tables = [str(t.value) for t in app.table]
+    assert any("vae" in t and "8" in t for t in tables)
+    assert len(app.get("plotly_chart")) == 1
+    assert len(app.get("image")) == 1  # originals above reconstructions
+
+
+def test_a_run_without_latents_explains_instead_of_failing(monkeypatch, built_runs, tmp_path):
+    import shutil
+
+    shutil.copytree(built_runs / "artifacts", tmp_path / "artifacts")
+    shutil.rmtree(tmp_path / "artifacts" / "runs" / "tiny" / "latents")
+    at = _app(monkeypatch, tmp_path / "artifacts")
+    at.run()
+    assert not at.exception
+    assert any("scripts.encode --run tiny" in i.value for i in at.info)
+
+
+def _image_urls(at) -> list[str]:
+    """Media URLs of every st.image; they change whenever the pixels do."""
+    return [url for element in at.get("image") for url in element.value]
+
+
+def test_sample_page_decodes_faces_and_a_slider_changes_them(app):
+    app.switch_page("pages/sample.py").run()
+    assert not app.exception
+    before = _image_urls(app)
+    assert len(before) == 2  # the samples and the r_limit sweep
+    table = app.dataframe[0].value
+    assert len(table) == 28 and table["nearest-data percentile"].between(0, 100).all()
+    app.sidebar.slider(key="scale").set_value(2.5).run()
+    assert not app.exception
+    after = _image_urls(app)
+    assert after[0] != before[0] and after[1] == before[1]  # the sweep ignores the scale
+    assert app.query_params["scale"] == "2.5"  # the link carries the settings
+
+
+def test_sample_settings_come_from_the_url(monkeypatch, built_runs):
+    at = _app(monkeypatch, built_runs / "artifacts")
+    at.query_params.update({"sampler": "uniform", "limit": "3.0", "n": "7", "seed": "5"})
+    at.run()
+    at.switch_page("pages/sample.py").run()
+    assert not at.exception
+    assert at.sidebar.radio(key="sampler").value == "uniform"
+    assert at.sidebar.slider(key="limit").value == 3.0
+    assert len(at.dataframe[0].value) == 7
+
+
+def test_interpolate_page_walks_between_two_data_points(app):
+    app.switch_page("pages/interpolate.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) == 8 and table["nearest image row"].iloc[0] == 0
+    app.slider[0].set_value(5).run()
+    assert len(app.dataframe[0].value) == 5
