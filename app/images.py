@@ -1,10 +1,11 @@
-"""Image helpers for pages: the originals-above-reconstructions grid and PNG bytes."""
+"""Image helpers for pages: the originals-above-reconstructions grid and PNG downloads."""
 
 from __future__ import annotations
 
 import io
 
 import numpy as np
+import streamlit as st
 from PIL import Image
 
 from model.grid import image_grid
@@ -30,6 +31,12 @@ def originals_over_reconstructions(
     for start in range(0, len(originals), PER_ROW):
         rows += [originals[start : start + PER_ROW], reconstructions[start : start + PER_ROW]]
     return image_grid(np.concatenate(rows), columns=PER_ROW)
+
+
+def download_png(image: np.ndarray, file_name: str, label: str = "Download PNG") -> None:
+    """A download button for an image; the PNG is encoded only on click (it costs far more
+    than a whole slider move may)."""
+    st.download_button(label, lambda: png_bytes(image), file_name, "image/png")
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -34,7 +34,8 @@ FULL = {
     "tsne_iterations": 750,
 }
 QUICK = {"synthetic": 1_000, "train_steps": 3, "encode": 1_000, "rss": 2_000,
-         "latents": 3_000, "latent_dim": 64, "tsne": 1_000, "tsne_iterations": 50}  # fmt: skip
+         "latents": 3_000, "latent_dim": 64, "tsne": 1_000, "tsne_iterations": 50,
+         "slider_moves": 5, "scatter": 5_000}  # fmt: skip
 
 
 def emit(name: str, value: float, unit: str, **params: Any) -> None:
@@ -264,6 +265,49 @@ def bench_tsne(workdir: Path, sizes: dict[str, int]) -> None:
     emit("tsne_speedup_opentsne_over_sklearn", theirs.seconds / ours.seconds, "x", **shape)
 
 
+def bench_dashboard(workdir: Path, sizes: dict[str, int]) -> None:
+    """Server time of a Sample-page slider move, and of building the 170,000-point scatter."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from app.figures import projection_scatter
+    from model.config import preset
+    from model.generation import Decoder, sample_latents, sharpen
+    from model.grid import image_grid
+    from model.networks import build_decoder
+
+    decoder = Decoder(build_decoder(preset("celeba").model))
+    times = []
+    for seed in range(sizes["slider_moves"] + 3):
+        started = time.perf_counter()
+        z = sample_latents("normal", 28, decoder.z_dim, seed, scale=1.0)
+        grid = image_grid(sharpen(decoder.decode(z), 7.0), 7)
+        Image.fromarray(grid).save(io.BytesIO(), format="JPEG", quality=90)  # what st.image sends
+        times.append(time.perf_counter() - started)
+    moves = np.array(times[3:]) * 1000  # the first calls trace the compiled decoder
+    emit(
+        "sample_slider_move_ms_median",
+        float(np.median(moves)),
+        "ms",
+        faces=28,
+        image_size=96,
+        p90=round(float(np.percentile(moves, 90)), 1),
+        moves=len(moves),
+    )
+    points = np.random.default_rng(0).normal(size=(sizes["scatter"], 2)).astype(np.float32)
+    colour = (points[:, 0] > 0).astype(np.float32)
+    started = time.perf_counter()
+    projection_scatter(points[:, 0], points[:, 1], color=colour, color_name="attribute").to_json()
+    emit(
+        "projection_scatter_build_seconds",
+        time.perf_counter() - started,
+        "s",
+        points=sizes["scatter"],
+    )
+
+
 BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "synthetic": bench_synthetic,
     "train": bench_training,
@@ -272,6 +316,7 @@ BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "analysis": bench_analysis,
     "correlation": bench_correlation,
     "tsne": bench_tsne,
+    "dashboard": bench_dashboard,
 }
 
 

@@ -1,4 +1,5 @@
-"""The whole main job on the built-in data: synthetic faces, train `demo`, encode, analyze.
+"""The whole main job on the built-in data: synthetic faces, train `demo`, encode, analyze,
+then the dashboard on http://localhost:8501.
 
 Every step skips when its outputs are already current, so running it again is cheap.
 """
@@ -9,7 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
-from scripts import analyze, encode, prepare_data, train
+from scripts import analyze, encode, prepare_data, serve, train
 from scripts.common import DEFAULT_ARTIFACTS
 
 
@@ -17,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.quickstart", description=__doc__)
     parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--no-app", action="store_true", help="stop before starting the dashboard")
+    parser.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
     args = parser.parse_args(argv)
     common = ["--artifacts", str(args.artifacts)] + (["--quiet"] if args.quiet else [])
     steps = [
@@ -36,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         f"quickstart done in {time.perf_counter() - started:.0f} s; "
         f"the run is in {args.artifacts}/runs/demo"
     )
-    return 0
+    if args.no_app:
+        return 0
+    return serve.main(["--artifacts", str(args.artifacts), "--port", str(args.port)])
 
 
 if __name__ == "__main__":

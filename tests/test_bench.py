@@ -17,7 +17,8 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         "encode_images_per_second_celeba", "encode_peak_rss_mib_celeba",
         "analysis_seconds_total", "analysis_peak_rss_mib", "correlation_seconds",
         "correlation_peak_rss_mib", "tsne_seconds_opentsne", "tsne_seconds_sklearn",
-        "tsne_speedup_opentsne_over_sklearn",
+        "tsne_speedup_opentsne_over_sklearn", "sample_slider_move_ms_median",
+        "projection_scatter_build_seconds",
     } | {f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS}  # fmt: skip
     assert all(r["value"] >= 0 for r in records)  # steps without input (AE logvar) take 0 s
     assert all(r["value"] > 0 for r in records if r["unit"] in ("img/s", "MiB", "x"))

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app import loaders
-from app.images import png_bytes
+from app.images import download_png
 from app.session import current_run, require
 from model.analysis.density import NearestData, landing
 from model.generation import DEFAULT_SHARPNESS, interpolate, sample_latents, sharpen
@@ -51,7 +51,7 @@ if sharpened:
 landed = landing(points, loaders.latent_index(run), loaders.analysis(run, "nearest", NearestData))
 strip = image_grid(images, steps)
 st.image(strip, caption=f"{start_name} -> {end_name}, {PATHS[path_kind].lower()}", width="stretch")
-st.download_button("Download PNG", png_bytes(strip), f"{run.name}_interpolation.png", "image/png")
+download_png(strip, f"{run.name}_interpolation.png")
 st.dataframe(
     {
         "step": np.arange(steps),

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app import figures, loaders
 from app.cards import card
-from app.images import originals_over_reconstructions, png_bytes, reconstruction_picks
+from app.images import download_png, originals_over_reconstructions, reconstruction_picks
 from app.session import artifacts_root, current_run, require
 from model.data.store import INFO_FILE
 
@@ -77,6 +77,4 @@ else:
         caption=f"test images {', '.join(map(str, picks))} (seeds 33 and 44), decoded from mu",
         width="stretch",
     )
-    st.download_button(
-        "Download PNG", png_bytes(grid), f"{run.name}_reconstructions.png", "image/png"
-    )
+    download_png(grid, f"{run.name}_reconstructions.png")

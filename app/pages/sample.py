@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app import figures, loaders
-from app.images import png_bytes
+from app.images import download_png
 from app.session import current_run, require
 from app.share import bounded, flag, init_from_url, one_of, write_to_url
 from model.analysis.density import GaussianFit, NearestData, landing
@@ -57,7 +57,7 @@ grid = image_grid(images, COLUMNS)
 mode = f"sharpened x{settings.sharpness:g}" if settings.sharpen else "raw"
 st.image(grid, caption=f"{settings.n} decoded z-points ({mode}); share this view with the URL",
          width="stretch")  # fmt: skip
-st.download_button("Download PNG", png_bytes(grid), f"{run.name}_samples.png", "image/png")
+download_png(grid, f"{run.name}_samples.png")
 
 st.subheader("Does this z land where data lives?")
 radius = loaders.analysis(run, "radius", RadiusAnalysis)
