@@ -16,7 +16,7 @@ import streamlit as st
 
 from model.analysis.density import LatentIndex
 from model.analysis.results import load_result
-from model.data.store import Dataset
+from model.data.store import ATTRIBUTES_FILE, AttributeTable, Dataset
 from model.files import read_json
 from model.generation import Decoder
 from model.runs import MANIFEST_FILE, ArtifactLayout, Run
@@ -131,3 +131,14 @@ def latent_index(run: Run) -> LatentIndex:
 @st.cache_resource(show_spinner="Indexing the latents...", max_entries=8)
 def _latent_index(path: str, mtime_ns: int) -> LatentIndex:
     return LatentIndex(np.load(path, mmap_mode="r"))
+
+
+def attributes(dataset: Dataset) -> AttributeTable | None:
+    """The data set's attribute table (None if it has none), parsed once per file version."""
+    path = dataset.path / ATTRIBUTES_FILE
+    return _attributes(str(dataset.path), _mtime(path)) if path.is_file() else None
+
+
+@st.cache_resource(show_spinner="Reading attributes...", max_entries=8)
+def _attributes(path: str, mtime_ns: int) -> AttributeTable | None:
+    return Dataset(Path(path)).attributes()

@@ -16,13 +16,19 @@ from app.session import run_picker
 # (file under app/pages, title, icon)
 PAGES = [
     ("overview", "Overview", ":material/dashboard:"),
+    ("radius", "Radius", ":material/radio_button_checked:"),
+    ("components", "Components", ":material/stacked_line_chart:"),
+    ("correlations", "Correlations", ":material/grid_on:"),
+    ("projections", "Projections", ":material/scatter_plot:"),
+    ("attributes", "Attributes", ":material/tune:"),
+    ("compare", "Compare", ":material/compare:"),
     ("sample", "Sample", ":material/casino:"),
     ("interpolate", "Interpolate", ":material/timeline:"),
 ]
 
 st.set_page_config(page_title="zspace", page_icon=":material/face:", layout="wide")
 page = st.navigation(
-    [st.Page(f"pages/{slug}.py", title=title, icon=icon) for slug, title, icon in PAGES]
+    [st.Page(f"views/{slug}.py", title=title, icon=icon) for slug, title, icon in PAGES]
 )
 run_picker()
 page.run()

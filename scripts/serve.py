@@ -22,6 +22,7 @@ def streamlit_command(address: str, port: int) -> list[str]:
         sys.executable, "-m", "streamlit", "run", str(ENTRY),
         "--server.address", address, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]  # fmt: skip
 
 

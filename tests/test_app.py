@@ -55,7 +55,7 @@ def _image_urls(at) -> list[str]:
 
 
 def test_sample_page_decodes_faces_and_a_slider_changes_them(app):
-    app.switch_page("pages/sample.py").run()
+    app.switch_page("views/sample.py").run()
     assert not app.exception
     before = _image_urls(app)
     assert len(before) == 2  # the samples and the r_limit sweep
@@ -72,7 +72,7 @@ def test_sample_settings_come_from_the_url(monkeypatch, built_runs):
     at = _app(monkeypatch, built_runs / "artifacts")
     at.query_params.update({"sampler": "uniform", "limit": "3.0", "n": "7", "seed": "5"})
     at.run()
-    at.switch_page("pages/sample.py").run()
+    at.switch_page("views/sample.py").run()
     assert not at.exception
     assert at.sidebar.radio(key="sampler").value == "uniform"
     assert at.sidebar.slider(key="limit").value == 3.0
@@ -80,7 +80,7 @@ def test_sample_settings_come_from_the_url(monkeypatch, built_runs):
 
 
 def test_interpolate_page_walks_between_two_data_points(app):
-    app.switch_page("pages/interpolate.py").run()
+    app.switch_page("views/interpolate.py").run()
     assert not app.exception
     table = app.dataframe[0].value
     assert len(table) == 8 and table["nearest image row"].iloc[0] == 0

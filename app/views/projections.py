@@ -1,0 +1,276 @@
+"""Projections: PCA planes, original latent axes and cached t-SNE maps of every encoded point;
+pick a point to see its image, its reconstruction and its nearest neighbours."""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from app import figures, loaders
+from app.images import download_png
+from app.session import artifacts_root, current_run, require
+from model.analysis.pca import PcaResult
+from model.analysis.tsne import TsneMap
+from model.grid import image_grid
+
+VIEWS = {"pca": "PCA plane", "axes": "Latent axes", "tsne": "t-SNE map"}
+STUDY_PLANES = ((1, 2), (1, 18), (8, 35))  # the studies' PCA planes, 1-based
+CENTRES = {"mean": "mean of the points", "origin": "origin (0, 0)", "chosen": "chosen point"}
+FULL = "full"
+NO_COLOUR = "none"
+MAP_KEY, ROW_KEY, PICKED_KEY = "proj_map", "proj_row", "proj_picked"
+MAX_NEIGHBOURS = 24
+PICKED_SHOWN = 28  # thumbnails of a box / lasso selection
+THUMB, LARGE = 84, 168  # displayed image widths, px
+
+run = current_run()
+require(run, "train", "encode", "analyze")
+dataset = loaders.dataset(artifacts_root(), run.manifest["dataset"]["name"])
+latent_name = loaders.analysed_latent(run)
+data = loaders.latents(run, latent_name)
+if data is None:  # an AE has no mu: its z is its code
+    latent_name, data = "z", loaders.latents(run, "z")
+count, dim = data.shape
+pca = loaders.analysis(run, "pca", PcaResult)
+tsne_names = sorted(
+    Path(file).stem.removeprefix("tsne_")
+    for file in run.stage("analyze")["files"]
+    if Path(file).name.startswith("tsne_")
+)
+info = dataset.info
+attribute_names = (
+    [*info.binary_attributes, *info.continuous_attributes]
+    if loaders.attributes(dataset) is not None
+    else []
+)
+
+
+def keep_valid(key: str, choices: list, default: object) -> None:
+    """Reset a widget's stored value that this run does not offer (e.g. after switching runs)."""
+    if st.session_state.get(key) not in choices:
+        st.session_state[key] = default
+
+
+def clamp(key: str, low: int, high: int, default: int) -> None:
+    value = st.session_state.get(key, default)
+    st.session_state[key] = int(min(max(value, low), high))
+
+
+def set_plane(x: int, y: int) -> None:
+    st.session_state.proj_pc_x, st.session_state.proj_pc_y = x, y
+
+
+def on_pick() -> None:
+    """A click, box or lasso on the map: remember the rows and choose the first."""
+    rows = figures.selected_rows(st.session_state[MAP_KEY]["selection"]["points"])
+    st.session_state[PICKED_KEY] = rows
+    if rows:
+        st.session_state[ROW_KEY] = rows[0]
+
+
+keep_valid("proj_view", list(VIEWS) if tsne_names else ["pca", "axes"], "pca")
+with st.sidebar:
+    st.radio(
+        "Map",
+        list(VIEWS) if tsne_names else ["pca", "axes"],
+        format_func=VIEWS.get,
+        key="proj_view",
+    )
+    view = st.session_state.proj_view
+    if view == "pca":
+        components = pca.n_components
+        clamp("proj_pc_x", 1, components, 1)
+        clamp("proj_pc_y", 1, components, min(2, components))
+        st.number_input("x: principal component", 1, components, key="proj_pc_x")
+        st.number_input("y: principal component", 1, components, key="proj_pc_y")
+        st.caption("The studies' planes:")
+        for column, (a, b) in zip(st.columns(len(STUDY_PLANES)), STUDY_PLANES):
+            column.button(
+                f"{a}-{b}",
+                on_click=set_plane,
+                args=(a, b),
+                key=f"proj_plane_{a}_{b}",
+                disabled=max(a, b) > components,
+                width="stretch",
+            )
+    elif view == "axes":
+        clamp("proj_ax_x", 0, dim - 1, 0)
+        clamp("proj_ax_y", 0, dim - 1, min(1, dim - 1))
+        st.number_input("x: latent component", 0, dim - 1, key="proj_ax_x")
+        st.number_input("y: latent component", 0, dim - 1, key="proj_ax_y")
+    else:
+        keep_valid("proj_tsne", tsne_names, tsne_names[0])
+        st.selectbox("t-SNE map", tsne_names, key="proj_tsne")
+    if attribute_names:
+        keep_valid("proj_colour", [NO_COLOUR, *attribute_names], NO_COLOUR)
+        st.selectbox("Colour by attribute", [NO_COLOUR, *attribute_names], key="proj_colour")
+    clamp("proj_k", 1, min(MAX_NEIGHBOURS, count - 1), 8)
+    st.slider("Nearest neighbours", 1, min(MAX_NEIGHBOURS, count - 1), key="proj_k")
+
+# --- the map's points ---------------------------------------------------------------------
+map_rows = np.arange(count)
+if view == "pca":
+    px, py = st.session_state.proj_pc_x, st.session_state.proj_pc_y
+    x, y = pca.coordinates[:, px - 1], pca.coordinates[:, py - 1]
+    ratio = pca.explained_variance_ratio
+    x_title, y_title = (f"PC {i} ({ratio[i - 1]:.1%} of the variance)" for i in (px, py))
+    title = f"PCA plane {px}-{py} of {count:,} {latent_name}-points"
+    about = "PCA coordinates are centred on the data's mean, so the origin is the mean."
+elif view == "axes":
+    ax, ay = st.session_state.proj_ax_x, st.session_state.proj_ax_y
+    x, y = np.asarray(data[:, ax]), np.asarray(data[:, ay])
+    x_title, y_title = f"{latent_name}[{ax}]", f"{latent_name}[{ay}]"
+    title = f"Latent components {ax} and {ay} of {count:,} {latent_name}-points"
+    about = "The original latent axes: the origin is the prior's centre."
+else:
+    tsne = loaders.analysis(run, f"tsne_{st.session_state.proj_tsne}", TsneMap)
+    x, y, map_rows = tsne.embedding[:, 0], tsne.embedding[:, 1], tsne.indices
+    x_title, y_title = "t-SNE 1", "t-SNE 2"
+    title = (
+        f"t-SNE map {tsne.name}: {len(map_rows):,} of {count:,} points, KL {tsne.kl_divergence:.3f}"
+    )
+    p = tsne.params
+    source = "raw latents" if p["pca_components"] is None else f"first {p['pca_components']} PCs"
+    about = (
+        f"perplexity {p['perplexity']:g}, early exaggeration {p['early_exaggeration']:g} "
+        f"({p['early_exaggeration_iter']} iterations), then {p['n_iter']} iterations; input: "
+        f"{source}; {p['backend']}, seed {p['seed']}, {p['n_jobs']} thread(s); "
+        f"KL divergence {tsne.kl_divergence:.4f}; {tsne.seconds:.1f} s"
+    )
+
+row_limit = count - 1
+clamp(ROW_KEY, 0, row_limit, info.split_range("test").start if info.split_range("test") else 0)
+row = st.session_state[ROW_KEY]
+k = st.session_state.proj_k
+index = loaders.latent_index(run)
+distances, neighbours = index.query(np.asarray(index.latents[row : row + 1]), k, exclude=[row])
+distances, neighbours = distances[0], neighbours[0]
+
+extent = float(max(np.ptp(x), np.ptp(y)))
+sides = figures.zoom_sides(extent)
+with st.sidebar:
+    keep_valid("proj_zoom", [FULL, *sides], FULL)
+    st.select_slider(
+        "Zoom: side of the square shown",
+        [FULL, *sides],
+        key="proj_zoom",
+        format_func=lambda side: "full range" if side == FULL else f"{side:g}",
+    )
+    st.radio(
+        "Zoom around",
+        list(CENTRES),
+        format_func=CENTRES.get,
+        key="proj_centre",
+        disabled=st.session_state.proj_zoom == FULL,
+    )
+    st.toggle(
+        "Mark the chosen point and its neighbours",
+        True,
+        key="proj_marks",
+        help="Moving the marks redraws the map, which resets the zoom of Plotly's toolbar; "
+        "turn them off to keep that zoom while you click from point to point.",
+    )
+
+chosen_at = figures.positions_on_map(map_rows, [row])
+neighbours_at = figures.positions_on_map(map_rows, neighbours)
+centre = (float(np.mean(x)), float(np.mean(y)))
+if st.session_state.proj_centre == "origin":
+    centre = (0.0, 0.0)
+elif st.session_state.proj_centre == "chosen" and chosen_at[0] >= 0:
+    centre = (float(x[chosen_at[0]]), float(y[chosen_at[0]]))
+colour_name = st.session_state.get("proj_colour", NO_COLOUR)
+colour = None
+if colour_name != NO_COLOUR:
+    table = loaders.attributes(dataset)
+    colour = None if table is None else table.column(colour_name)[map_rows]
+
+fig = figures.projection_scatter(
+    x,
+    y,
+    colour,
+    colour_name,
+    zoom=None if st.session_state.proj_zoom == FULL else st.session_state.proj_zoom,
+    hover_index=map_rows.astype(np.int32),
+    centre=centre,
+    x_title=x_title,
+    y_title=y_title,
+    title=title,
+)
+chosen = (x[chosen_at[0]], y[chosen_at[0]], row) if chosen_at[0] >= 0 else None
+if st.session_state.proj_marks:
+    on_map = neighbours_at >= 0
+    figures.mark_neighbourhood(
+        fig,
+        chosen,
+        x[neighbours_at[on_map]],
+        y[neighbours_at[on_map]],
+        neighbours[on_map],
+        distances[on_map],
+    )
+fig.update_layout(legend={"orientation": "h", "x": 0, "y": -0.16, "yanchor": "top"})
+
+# --- page ---------------------------------------------------------------------------------
+st.title("Projections")
+map_column, point_column = st.columns([3, 2], gap="medium")
+with map_column:
+    st.plotly_chart(
+        fig,
+        width="stretch",
+        key=MAP_KEY,
+        on_select=on_pick,
+        selection_mode=("points", "box", "lasso"),
+    )
+    st.caption(about)
+    if chosen is None:
+        st.caption(f"Row {row} is not on this map (it holds {len(map_rows):,} of {count:,} rows).")
+    st.caption(
+        "Click a point (or draw a box or lasso from the toolbar) to choose it. Zoom in to a "
+        "small square to see the thin curved filaments the studies found around voids."
+    )
+
+with point_column:
+    st.subheader("Chosen point")
+    st.number_input("Image row", 0, row_limit, key=ROW_KEY)
+    original = dataset.take([row])
+    mu = loaders.latents(run, "mu")
+    code = mu if mu is not None else loaders.latents(run, "z")
+    reconstruction = loaders.decoder(run).decode(np.asarray(code[row : row + 1]))
+    decoded_from = "mu" if mu is not None else "z"
+    st.image(
+        [original[0], reconstruction[0]],
+        width=LARGE,
+        caption=[f"row {row}", f"reconstruction (from {decoded_from})"],
+    )
+    st.markdown(f"**{k} nearest neighbours** (row: distance in {latent_name}-space)")
+    neighbour_images = dataset.take(neighbours)
+    st.image(
+        list(neighbour_images),
+        width=THUMB,
+        caption=[f"{r}: {d:.2f}" for r, d in zip(neighbours, distances)],
+    )
+    strip = image_grid(np.concatenate([original, reconstruction, neighbour_images]), k + 2)
+    download_png(strip, f"{run.name}_row{row}_neighbours.png")
+    st.caption("The PNG holds the image, its reconstruction, then the neighbours nearest first.")
+
+picked = [r for r in st.session_state.get(PICKED_KEY, []) if r < count]  # another run's pick
+if len(picked) > 1:
+    st.subheader(f"Selection: {len(picked):,} points")
+    shown = np.asarray(picked[:PICKED_SHOWN])
+    st.image(list(dataset.take(shown)), width=THUMB, caption=[f"row {r}" for r in shown])
+    st.download_button(
+        "Download the selected rows (CSV)",
+        "row\n" + "\n".join(map(str, picked)),
+        f"{run.name}_selection.csv",
+        "text/csv",
+    )
+    if len(picked) > PICKED_SHOWN:
+        st.caption(f"The first {PICKED_SHOWN} of {len(picked):,} selected points.")
+
+st.subheader("PCA: explained variance")
+shown_components = min(len(pca.explained_variance_ratio), 256)
+st.plotly_chart(figures.explained_variance(pca, shown_components), width="stretch")
+st.caption(
+    f"All {dim} eigenvalues of the covariance of the {latent_name}-points"
+    + (f" (the first {shown_components} shown)" if shown_components < dim else "")
+    + f"; the maps use the first {pca.n_components} components."
+)

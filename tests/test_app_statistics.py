@@ -1,0 +1,224 @@
+"""The Radius, Components and Correlations pages, run headless with AppTest on the tiny run."""
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from model.analysis.components import ComponentAnalysis
+from model.analysis.correlations import CorrelationAnalysis, pairs_above
+from model.analysis.results import load_result
+
+ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+Z_DIM = 8  # the tiny run's
+
+
+def _app(monkeypatch, root) -> AppTest:
+    monkeypatch.setenv("ZSPACE_ARTIFACTS", str(root))
+    return AppTest.from_file(ENTRY, default_timeout=120)
+
+
+def _open(monkeypatch, root, page: str, run: str | None = None) -> AppTest:
+    at = _app(monkeypatch, root)
+    if run is not None:
+        at.query_params["run"] = run
+    at.run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception
+    return at
+
+
+def _figures(at: AppTest) -> list[dict]:
+    """The figure JSON of every st.plotly_chart on the page, as sent to the browser."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _array(value) -> np.ndarray:
+    """A figure JSON array: a plain list, or Plotly's base64 {"dtype", "bdata"(, "shape")}."""
+    if isinstance(value, dict):
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return array.reshape([int(n) for n in str(value.get("shape", -1)).split(",")])
+    return np.asarray(value)
+
+
+def _trace_names(figure: dict) -> list[str]:
+    return [trace.get("name", "") for trace in figure["data"]]
+
+
+def _analysis(root: Path, name: str, cls):
+    return load_result(cls, root / "runs" / "tiny" / "analysis" / f"{name}.npz")
+
+
+@pytest.fixture
+def artifacts(built_runs) -> Path:
+    return built_runs / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def with_ae(built_runs, tmp_path_factory) -> Path:
+    """A copy of the built artifacts plus a tiny analysed AE run `ae` (no mu, no logvar)."""
+    from model.analysis.stage import AnalysisConfig
+    from model.runs import ArtifactLayout
+    from model.stages import analyze_stage, encode_stage, train_stage
+    from tests.conftest import tiny_config
+
+    root = tmp_path_factory.mktemp("with_ae") / "artifacts"
+    shutil.copytree(built_runs / "artifacts", root)
+    layout = ArtifactLayout(root)
+    overrides = {"model.kind": "ae", "model.batch_norm": "false", "model.kl_factor": "0"}
+    train_stage(layout, "ae", tiny_config(**overrides, **{"train.epochs": "1"}), progress=False)
+    encode_stage(layout, "ae", batch_size=48, progress=False)
+    small = AnalysisConfig(
+        tsne_variants=(), kmeans_ks=(2,), nearest_sample=50, baseline_samples=200
+    )
+    analyze_stage(layout, "ae", small, progress=False)
+    return root
+
+
+# Radius
+
+
+def test_radius_page_draws_data_prior_and_a_uniform_baseline(monkeypatch, artifacts):
+    at = _open(monkeypatch, artifacts, "radius")
+    assert at.title[0].value == "Radius"
+    (figure,) = _figures(at)
+    names = _trace_names(figure)
+    assert names[:2] == ["|z|", "|mu|"]
+    assert any(name.startswith("uniform b=1.5") for name in names)
+    assert any(name.startswith("prior N(0, I): chi, 8 dof") for name in names)
+    marks = [shape["x0"] for shape in figure["layout"]["shapes"]]
+    assert pytest.approx(np.sqrt(Z_DIM - 1)) in marks  # the prior's mode next to the peak
+    summary, baselines = (frame.value for frame in at.dataframe)
+    prior = "prior N(0, I): chi, 8 dof"
+    assert summary["radii"].tolist()[:3] == ["|z| (data)", "|mu| (data)", prior]
+    assert summary["analytic radius"].iloc[-1] == pytest.approx(1.5 * np.sqrt(Z_DIM / 3))
+    assert len(baselines) == 9 + 4  # the studies' uniform limits and normal scales
+
+
+def test_radius_bin_width_and_baseline_controls_change_the_figure(monkeypatch, artifacts):
+    at = _open(monkeypatch, artifacts, "radius")
+    bars = len(_array(_figures(at)[0]["data"][0]["x"]))
+    at.sidebar.slider(key="radius_bin_width").set_value(1.0).run()
+    assert not at.exception
+    assert len(_array(_figures(at)[0]["data"][0]["x"])) < bars
+
+    at.sidebar.radio(key="radius_baseline").set_value("normal").run()
+    at.sidebar.slider(key="radius_scale").set_value(2.0).run()
+    assert not at.exception
+    assert any(name.startswith("normal s=2") for name in _trace_names(_figures(at)[0]))
+    assert at.dataframe[0].value["analytic radius"].iloc[-1] == pytest.approx(2 * np.sqrt(Z_DIM))
+
+    at.sidebar.radio(key="radius_baseline").set_value("none").run()
+    assert not at.exception
+    names = _trace_names(_figures(at)[0])
+    assert not any(name.startswith(("uniform", "normal")) for name in names)
+    assert len(at.dataframe[0].value) == 3  # |z|, |mu|, prior
+
+
+# Components
+
+
+def test_components_page_overlays_all_and_shows_chosen_ones_alone(monkeypatch, artifacts):
+    analysis = _analysis(artifacts, "components", ComponentAnalysis)
+    at = _open(monkeypatch, artifacts, "components")
+    (figure,) = _figures(at)
+    assert len(figure["data"]) == Z_DIM
+    assert "dominant" in at.markdown[0].value and "median half-width" in at.markdown[0].value
+    dominant = analysis.dominant_index.tolist()
+    if dominant:
+        table = at.dataframe[0].value
+        assert table["index"].tolist() == dominant
+        assert list(table.columns) == ["index", "centre", "half_width", "score"]
+    else:
+        assert "No component is dominant" in at.info[0].value
+
+    at.multiselect(key="components_only").set_value([2, 5]).run()
+    assert not at.exception
+    names = _trace_names(_figures(at)[0])
+    assert len(names) == 2 and names[0].startswith("2:") and names[1].startswith("5:")
+
+
+# Correlations
+
+
+def test_correlations_threshold_changes_the_listed_pairs(monkeypatch, artifacts):
+    matrix = _analysis(artifacts, "correlations", CorrelationAnalysis).matrix
+    at = _open(monkeypatch, artifacts, "correlations")
+    heatmap = _figures(at)[0]
+    assert heatmap["data"][0]["type"] == "heatmap"
+    assert _array(heatmap["data"][0]["z"]).shape == (Z_DIM, Z_DIM)
+    counts = at.dataframe[0].value
+    assert counts["|r| above"].tolist() == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+
+    listed = {}
+    for threshold in (0.05, 0.95):
+        at.slider(key="corr_threshold").set_value(threshold).run()
+        assert not at.exception
+        expected = len(pairs_above(matrix, threshold)[0])
+        assert at.subheader[1].value.startswith(f"{expected:,} pairs with |r| > {threshold:g}")
+        listed[threshold] = len(at.dataframe[1].value) if expected else 0
+        assert listed[threshold] == expected
+    assert listed[0.05] > listed[0.95]
+
+
+def test_correlations_grid_shows_the_top_pairs_with_markers(monkeypatch, artifacts):
+    matrix = _analysis(artifacts, "correlations", CorrelationAnalysis).matrix
+    at = _open(monkeypatch, artifacts, "correlations")
+    at.slider(key="corr_threshold").set_value(0.05).run()
+    pairs = min(16, len(pairs_above(matrix, 0.05)[0]))
+    assert pairs > 0
+    grid = _figures(at)[1]
+    assert len(grid["data"]) == 4 * pairs  # data, random vectors, chosen point, origin
+    assert len(grid["layout"]["annotations"]) == pairs  # one title per scatter plot
+    first = {trace["name"]: trace for trace in grid["data"][:4]}
+    random_x = _array(first["random vectors"]["x"])
+    assert len(random_x) == 10 and np.abs(random_x).max() <= 4.0
+    assert _array(first["origin"]["x"]).tolist() == [0]
+    if pairs < 16:
+        assert any(f"the grid shows {pairs} plots, not 16" in info.value for info in at.info)
+
+    chosen = _array(first["chosen point"]["x"])
+    at.number_input(key="corr_row").set_value(5).run()
+    at.slider(key="corr_limit").set_value(1.0).run()
+    assert not at.exception
+    first = {trace["name"]: trace for trace in _figures(at)[1]["data"][:4]}
+    assert _array(first["chosen point"]["x"]) != chosen
+    assert np.abs(_array(first["random vectors"]["x"])).max() <= 1.0
+
+
+def test_correlations_without_correlated_pairs_says_so(monkeypatch, artifacts):
+    matrix = _analysis(artifacts, "correlations", CorrelationAnalysis).matrix
+    assert len(pairs_above(matrix, 0.95)[0]) == 0  # a tiny run's latents are nearly independent
+    at = _open(monkeypatch, artifacts, "correlations")
+    at.slider(key="corr_threshold").set_value(0.95).run()
+    assert not at.exception
+    assert len(_figures(at)) == 1  # the heatmap, no grid
+    assert any("No pair of components has |r| > 0.95" in info.value for info in at.info)
+    assert any("nothing to plot" in info.value for info in at.info)
+
+
+# Runs without mu, or without an analysis
+
+
+@pytest.mark.parametrize("page", ["radius", "components", "correlations"])
+def test_pages_work_for_an_ae_run(monkeypatch, with_ae, page):
+    at = _open(monkeypatch, with_ae, page, run="ae")
+    assert at.session_state["run"] == "ae"
+    assert _figures(at)
+    if page == "radius":
+        assert "|mu|" not in _trace_names(_figures(at)[0])
+        assert "|mu| (data)" not in at.dataframe[0].value["radii"].tolist()
+
+
+@pytest.mark.parametrize("page", ["radius", "components", "correlations"])
+def test_a_run_without_analysis_names_the_command(monkeypatch, built_runs, tmp_path, page):
+    shutil.copytree(built_runs / "artifacts", tmp_path / "artifacts")
+    shutil.rmtree(tmp_path / "artifacts" / "runs" / "tiny" / "analysis")
+    at = _open(monkeypatch, tmp_path / "artifacts", page)
+    assert "analyze output" in at.warning[0].value
+    assert at.code[0].value == "python -m scripts.analyze --run tiny"
+    assert not _figures(at)
