@@ -109,3 +109,23 @@ def built_runs(tmp_path_factory):
     shutil.copytree(layout.root, root / "encoded")
     analyze_stage(layout, "tiny", AnalysisConfig(**SMALL_ANALYSIS), progress=False)
     return root
+
+
+@pytest.fixture(scope="session")
+def with_ae(built_runs, tmp_path_factory):
+    """A copy of `built_runs`' analysed artifacts plus a tiny analysed AE run `tiny-ae`
+    (no mu, no logvar), for pages that must work without them."""
+    from model.analysis.stage import AnalysisConfig
+    from model.stages import analyze_stage, encode_stage, train_stage
+
+    root = tmp_path_factory.mktemp("with_ae") / "artifacts"
+    shutil.copytree(built_runs / "artifacts", root)
+    layout = ArtifactLayout(root)
+    overrides = {"model.kind": "ae", "model.batch_norm": "false", "model.kl_factor": "0"}
+    train_stage(
+        layout, "tiny-ae", tiny_config(**overrides, **{"train.epochs": "1"}), progress=False
+    )
+    encode_stage(layout, "tiny-ae", batch_size=48, progress=False)
+    analysis = {**SMALL_ANALYSIS, "tsne_variants": ("raw_ee16_p10",)}
+    analyze_stage(layout, "tiny-ae", AnalysisConfig(**analysis), progress=False)
+    return root

@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import SMALL_ANALYSIS, tiny_config
-
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
 
@@ -45,25 +43,6 @@ def _captions(at: AppTest) -> list[list[str]]:
 @pytest.fixture
 def app(monkeypatch, built_runs) -> AppTest:
     return _app(monkeypatch, built_runs / "artifacts")
-
-
-@pytest.fixture(scope="module")
-def with_ae(built_runs, tmp_path_factory) -> Path:
-    """A copy of the artifacts with a second run `tiny-ae` (a plain AE: no mu, no logvar)."""
-    from model.analysis.stage import AnalysisConfig
-    from model.runs import ArtifactLayout
-    from model.stages import analyze_stage, encode_stage, train_stage
-
-    root = tmp_path_factory.mktemp("with_ae") / "artifacts"
-    shutil.copytree(built_runs / "artifacts", root)
-    layout = ArtifactLayout(root)
-    overrides = {"model.kind": "ae", "model.batch_norm": "false", "model.kl_factor": "0"}
-    config = tiny_config(**overrides, **{"train.epochs": "1"})
-    train_stage(layout, "tiny-ae", config, progress=False)
-    encode_stage(layout, "tiny-ae", batch_size=48, progress=False)
-    analyze = {**SMALL_ANALYSIS, "tsne_variants": ("raw_ee16_p10",)}
-    analyze_stage(layout, "tiny-ae", AnalysisConfig(**analyze), progress=False)
-    return root
 
 
 # --- Projections ----------------------------------------------------------------------------

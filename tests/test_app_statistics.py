@@ -58,27 +58,6 @@ def artifacts(built_runs) -> Path:
     return built_runs / "artifacts"
 
 
-@pytest.fixture(scope="module")
-def with_ae(built_runs, tmp_path_factory) -> Path:
-    """A copy of the built artifacts plus a tiny analysed AE run `ae` (no mu, no logvar)."""
-    from model.analysis.stage import AnalysisConfig
-    from model.runs import ArtifactLayout
-    from model.stages import analyze_stage, encode_stage, train_stage
-    from tests.conftest import tiny_config
-
-    root = tmp_path_factory.mktemp("with_ae") / "artifacts"
-    shutil.copytree(built_runs / "artifacts", root)
-    layout = ArtifactLayout(root)
-    overrides = {"model.kind": "ae", "model.batch_norm": "false", "model.kl_factor": "0"}
-    train_stage(layout, "ae", tiny_config(**overrides, **{"train.epochs": "1"}), progress=False)
-    encode_stage(layout, "ae", batch_size=48, progress=False)
-    small = AnalysisConfig(
-        tsne_variants=(), kmeans_ks=(2,), nearest_sample=50, baseline_samples=200
-    )
-    analyze_stage(layout, "ae", small, progress=False)
-    return root
-
-
 # Radius
 
 
@@ -206,8 +185,8 @@ def test_correlations_without_correlated_pairs_says_so(monkeypatch, artifacts):
 
 @pytest.mark.parametrize("page", ["radius", "components", "correlations"])
 def test_pages_work_for_an_ae_run(monkeypatch, with_ae, page):
-    at = _open(monkeypatch, with_ae, page, run="ae")
-    assert at.session_state["run"] == "ae"
+    at = _open(monkeypatch, with_ae, page, run="tiny-ae")
+    assert at.session_state["run"] == "tiny-ae"
     assert _figures(at)
     if page == "radius":
         assert "|mu|" not in _trace_names(_figures(at)[0])
