@@ -26,7 +26,7 @@ PAGES = [
     ("interpolate", "Interpolate", ":material/timeline:"),
 ]
 
-st.set_page_config(page_title="zspace", page_icon=":material/face:", layout="wide")
+st.set_page_config(page_title="zspace", page_icon="🧑", layout="wide")
 page = st.navigation(
     [st.Page(f"views/{slug}.py", title=title, icon=icon) for slug, title, icon in PAGES]
 )
