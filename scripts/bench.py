@@ -318,6 +318,69 @@ def bench_dashboard(workdir: Path, sizes: dict[str, int]) -> None:
     )
 
 
+_RENDER_PAGE = """<!doctype html><html><body><div id="map" style="width:900px;height:700px"></div>
+<script>{plotly}</script><script>
+const text = {figure};
+const started = performance.now();
+const figure = JSON.parse(text);
+Plotly.newPlot("map", figure.data, figure.layout).then(() => requestAnimationFrame(() => {{
+  window.renderMs = performance.now() - started;
+}}));
+</script></body></html>"""
+
+
+def bench_projection_render(workdir: Path, sizes: dict[str, int]) -> None:
+    """Browser time to parse and draw the Projections page's scatter (Debian's chromium)."""
+    import json as json_module
+
+    import numpy as np
+    import plotly.offline
+
+    from app.figures import projection_scatter
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        print("# projection render skipped: no /usr/bin/chromium (apt-get install chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    points = np.random.default_rng(0).normal(size=(sizes["scatter"], 2)).astype(np.float32)
+    figure = projection_scatter(
+        points[:, 0], points[:, 1], color=(points[:, 0] > 0) * 1.0, color_name="attribute"
+    )
+    page_path = workdir / "projection_render.html"
+    page_path.write_text(
+        _RENDER_PAGE.format(
+            plotly=plotly.offline.get_plotlyjs(), figure=json_module.dumps(figure.to_json())
+        )
+    )
+    args = [
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
+        for _ in range(3):
+            page = browser.new_page()
+            page.goto(page_path.resolve().as_uri())
+            page.wait_for_function("window.renderMs !== undefined", timeout=120_000)
+            times.append(page.evaluate("window.renderMs") / 1000)
+            page.close()
+        browser.close()
+    emit(
+        "projection_render_seconds_browser",
+        float(np.median(times)),
+        "s",
+        points=sizes["scatter"],
+        renderer="headless chromium, software WebGL",
+    )
+
+
 BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "synthetic": bench_synthetic,
     "train": bench_training,
@@ -327,6 +390,7 @@ BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "correlation": bench_correlation,
     "tsne": bench_tsne,
     "dashboard": bench_dashboard,
+    "render": bench_projection_render,
 }
 
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,9 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         "correlation_peak_rss_mib", "tsne_seconds_opentsne", "tsne_seconds_sklearn",
         "tsne_speedup_opentsne_over_sklearn", "sample_slider_move_ms_median",
         "projection_scatter_build_seconds",
-    } | {f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS}  # fmt: skip
+    } | {f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS} | (
+        {"projection_render_seconds_browser"} if Path("/usr/bin/chromium").exists() else set()
+    )  # fmt: skip
     assert all(r["value"] >= 0 for r in records)  # steps without input (AE logvar) take 0 s
     assert all(r["value"] > 0 for r in records if r["unit"] in ("img/s", "MiB", "x"))
     rss = figures["encode_peak_rss_mib_celeba"]
