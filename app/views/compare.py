@@ -19,7 +19,7 @@ from model.grid import image_grid
 from model.runs import STAGE_COMMANDS, Run, RunError
 from model.stages import ANALYSIS_DIR
 
-PREFERRED = ("demo", "demo-ae", "demo-tiny-kl")  # the quick start's AE / VAE / tiny-KL trio
+PREFERRED = ("demo", "demo-ae", "demo-tiny-kl")  # the built-in data's VAE / AE / tiny-KL trio
 MAX_RUNS = 3
 BIN_WIDTHS = (0.5, 0.25, 0.1, 0.05)
 
@@ -37,7 +37,8 @@ if not chosen:
     st.stop()
 if len(chosen) == 1:
     st.caption(
-        "Add a second run to compare it with, e.g. the quick start's demo-ae or demo-tiny-kl."
+        "Add a second run to compare it with, e.g. `python -m scripts.train --preset demo-ae` "
+        "then encode and analyze it (the README shows the three commands)."
     )
 
 missing: list[tuple[str, str, str]] = []  # run, problem, command that fixes it
