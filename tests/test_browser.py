@@ -77,14 +77,13 @@ def test_moving_the_sampling_slider_changes_the_faces(dashboard, tmp_path):
         before = faces.get_attribute("src")
         scale = page.get_by_role("slider").first  # "Scale s" leads the sidebar's sliders
         scale.focus()
-        for _ in range(10):
-            scale.press("ArrowRight")
+        scale.press("End")  # one key, one rerun: the slider jumps to its maximum, 3.0
+        page.wait_for_function("location.search.includes('scale=3.0')", timeout=60_000)
         page.wait_for_function(
             "before => document.querySelector('[data-testid=\"stImage\"] img').src !== before",
             arg=before,
             timeout=60_000,
         )
-        assert "scale=1.5" in page.url  # the share link follows the slider
         page.wait_for_timeout(500)
         shot = tmp_path / "sample_page.png"
         page.screenshot(path=str(shot), full_page=True)
