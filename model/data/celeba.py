@@ -22,9 +22,8 @@ from model.data.image_files import (
     ingest,
     list_folder_images,
     list_zip_images,
-    log_ingested,
     open_source,
-    summarize,
+    report_ingested,
 )
 from model.data.store import AttributeTable, DatasetInfo, create_dataset, make_split
 
@@ -216,10 +215,7 @@ def build_celeba(
             progress=progress,
             description="CelebA",
         )
-        log_ingested(logger, source, done)
-        usable = len(done.names)
-        if usable == 0:
-            raise ValueError(f"no usable images in {source}: {summarize(done.skipped)}")
+        usable = report_ingested(logger, source, done)
         train, test = plan_split(usable, n_train, n_test)
         if (train, test) != (n_train, n_test):
             logger.warning(

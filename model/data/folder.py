@@ -11,8 +11,7 @@ from model.data.image_files import (
     Recipe,
     ingest,
     list_folder_images,
-    log_ingested,
-    summarize,
+    report_ingested,
 )
 from model.data.store import DatasetInfo, create_dataset, make_split
 
@@ -68,10 +67,7 @@ def build_folder(
             progress=progress,
             description="images",
         )
-        log_ingested(logger, source, done)
-        usable = len(done.names)
-        if usable == 0:
-            raise ValueError(f"no usable images in {source}: {summarize(done.skipped)}")
+        usable = report_ingested(logger, source, done)
         test = default_test_count(usable) if n_test is None else min(n_test, usable - 1)
         if n_test is not None and test != n_test:
             logger.warning(

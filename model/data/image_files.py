@@ -363,8 +363,13 @@ def summarize(records: Sequence[dict[str, str]], shown: int = 3) -> str:
     return f"{head} and {rest} more" if rest > 0 else head
 
 
-def log_ingested(log: logging.Logger, source: Path, done: Ingested) -> None:
-    """One warning line for the skipped files and one info line for the converted ones."""
+def report_ingested(log: logging.Logger, source: Path, done: Ingested) -> int:
+    """Log the skipped and converted files; return the number of usable images.
+
+    ValueError when none is usable, naming the source and the first reasons.
+    """
+    if not done.names:
+        raise ValueError(f"no usable images in {source}: {summarize(done.skipped)}")
     if done.skipped:
         log.warning(
             "skipped %d of %d files in %s: %s (all listed in dataset.json 'skipped')",
@@ -375,3 +380,4 @@ def log_ingested(log: logging.Logger, source: Path, done: Ingested) -> None:
             "converted %d of %d files in %s to RGB: %s (all listed in dataset.json 'converted')",
             len(done.converted), done.examined, source, summarize(done.converted),
         )  # fmt: skip
+    return len(done.names)
