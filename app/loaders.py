@@ -18,7 +18,7 @@ from model.analysis.density import LatentIndex
 from model.analysis.results import load_result
 from model.data.store import ATTRIBUTES_FILE, AttributeTable, Dataset
 from model.files import read_json
-from model.generation import Decoder
+from model.generation import R_LIMITS, Decoder, sample_latents, sharpen
 from model.runs import MANIFEST_FILE, ArtifactLayout, Run
 from model.stages import ANALYSIS_DIR, LATENTS_DIR, TRAIN_DIR
 
@@ -142,3 +142,22 @@ def attributes(dataset: Dataset) -> AttributeTable | None:
 @st.cache_resource(show_spinner="Reading attributes...", max_entries=8)
 def _attributes(path: str, mtime_ns: int) -> AttributeTable | None:
     return Dataset(Path(path)).attributes()
+
+
+def r_limit_sweep(run: Run, seed: int, per_limit: int, sharpness: float | None) -> np.ndarray:
+    """The studies' r_limit sweep: `per_limit` uniform faces per limit in R_LIMITS, decoded
+    (and sharpened, unless `sharpness` is None) once per setting, not on every slider move."""
+    path = run.path / TRAIN_DIR / "decoder.keras"
+    return _r_limit_sweep(str(path), _mtime(path), seed, per_limit, sharpness)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _r_limit_sweep(
+    path: str, mtime_ns: int, seed: int, per_limit: int, sharpness: float | None
+) -> np.ndarray:
+    network = _decoder(path, mtime_ns)
+    z = np.concatenate(
+        [sample_latents("uniform", per_limit, network.z_dim, seed, limit=b) for b in R_LIMITS]
+    )
+    images = network.decode(z)
+    return images if sharpness is None else sharpen(images, sharpness)

@@ -79,11 +79,8 @@ st.caption(
 )
 
 st.subheader("The studies' r_limit sweep: uniform z in [-b, b]^d")
-sweep = np.concatenate(
-    [loaders.decoder(run).decode(sample_latents("uniform", COLUMNS, z_dim, settings.seed, limit=b))
-     for b in R_LIMITS]
-)  # fmt: skip
-if settings.sharpen:
-    sweep = sharpen(sweep, settings.sharpness)
+sweep = loaders.r_limit_sweep(
+    run, settings.seed, COLUMNS, settings.sharpness if settings.sharpen else None
+)
 st.image(image_grid(sweep, COLUMNS), width="stretch",
          caption="rows: b = " + ", ".join(f"{b:g}" for b in R_LIMITS))  # fmt: skip
