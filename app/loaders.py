@@ -1,7 +1,8 @@
 """Cached loaders: every file the dashboard reads goes through here.
 
-Arrays and tables use st.cache_data, models st.cache_resource; keys include the files'
-modification times, so a rebuilt artifact is picked up without restarting the server.
+What every session shares and never changes (models, indexes, analysis results, file checks)
+uses st.cache_resource, which `app.warmup` fills before the server answers; keys include the
+files' modification times, so a rebuilt artifact is picked up without restarting the server.
 (Arguments whose names start with "_" are left out of Streamlit's cache keys.)
 """
 
@@ -46,7 +47,7 @@ def _open_run(run_dir: str, manifest_mtime: int) -> Run:
     return Run.open(Path(run_dir))
 
 
-def stage_problems(run: Run, stage: str) -> list[str]:
+def stage_problems(run: Run, stage: str) -> tuple[str, ...]:
     """Missing or mismatched files of a stage; hashes are re-checked only when files change."""
     recorded = run.stage(stage)
     files = sorted(recorded["files"]) if recorded else []
@@ -54,9 +55,11 @@ def stage_problems(run: Run, stage: str) -> list[str]:
     return _stage_problems(str(run.path), stage, signature, _mtime(run.path / MANIFEST_FILE))
 
 
-@st.cache_data(show_spinner="Checking the run's files...", max_entries=64)
-def _stage_problems(run_dir: str, stage: str, signature: tuple, manifest_mtime: int) -> list[str]:
-    return Run.open(Path(run_dir)).file_problems(stage)
+@st.cache_resource(show_spinner="Checking the run's files...", max_entries=64)
+def _stage_problems(
+    run_dir: str, stage: str, signature: tuple, manifest_mtime: int
+) -> tuple[str, ...]:
+    return tuple(Run.open(Path(run_dir)).file_problems(stage))
 
 
 def analysis(run: Run, name: str, cls: type[R]) -> R:

@@ -11,8 +11,6 @@ Generated benchmark inputs are kept under WORKDIR and reused by later runs.
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing
 import os
 import platform
 import time
@@ -20,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scripts.bench_common import emit, in_child, synthetic_set
+from scripts.bench_live import bench_live
 from scripts.common import DEFAULT_ARTIFACTS
 
 FULL = {
@@ -33,45 +33,14 @@ FULL = {
     "tsne_iterations": 750,
     "slider_moves": 50,
     "scatter": 170_000,
+    "live_latents": 170_000,
+    "live_moves": 30,
+    "room_moves": 15,
 }
 QUICK = {"synthetic": 1_000, "train_steps": 3, "encode": 1_000, "rss": 2_000,
          "latents": 3_000, "latent_dim": 64, "tsne": 1_000, "tsne_iterations": 50,
-         "slider_moves": 5, "scatter": 5_000}  # fmt: skip
-
-
-def emit(name: str, value: float, unit: str, **params: Any) -> None:
-    print(json.dumps({"bench": name, "value": round(value, 3), "unit": unit, **params}), flush=True)
-
-
-def _child_main(target: Callable[..., dict[str, Any]], args: tuple, queue) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    started = time.perf_counter()
-    result = target(*args)
-    result["seconds"] = time.perf_counter() - started
-    result["peak_rss_mib"] = _peak_rss_mib()
-    queue.put(result)
-
-
-def _peak_rss_mib() -> float:
-    """This process's own peak RSS (VmHWM). Not ru_maxrss: Linux carries that over from the
-    parent through fork and exec, so a child would report the benchmark process's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024  # kB
-    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
-
-
-def in_child(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    """Run `target(*args)` in a fresh spawned process; its result plus seconds and peak RSS."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child_main, args=(target, args, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    if process.exitcode:
-        raise RuntimeError(f"benchmark child {target.__name__} exited with {process.exitcode}")
-    return result
+         "slider_moves": 5, "scatter": 5_000, "live_latents": 1_000, "live_moves": 3,
+         "room_moves": 2}  # fmt: skip
 
 
 def bench_synthetic(workdir: Path, sizes: dict[str, int]) -> None:
@@ -128,16 +97,6 @@ def bench_training(workdir: Path, sizes: dict[str, int]) -> None:
         )
 
 
-def _synthetic_set(workdir: Path, count: int, image_size: int) -> Path:
-    """A cached synthetic data set of this size, for the encoding benchmarks."""
-    from model.data.synthetic import build_synthetic
-
-    path = workdir / f"synthetic{image_size}_{count}"
-    if not path.is_dir():
-        build_synthetic(path, count=count, test_count=count // 18, image_size=image_size)
-    return path
-
-
 def _encode(dataset_path: str, preset_name: str, out_dir: str) -> dict[str, Any]:
     from model.autoencoder import build_autoencoder
     from model.config import preset
@@ -159,7 +118,7 @@ def _encode(dataset_path: str, preset_name: str, out_dir: str) -> dict[str, Any]
 def bench_encoding(workdir: Path, sizes: dict[str, int]) -> None:
     result = in_child(
         _encode,
-        str(_synthetic_set(workdir, sizes["encode"], 64)),
+        str(synthetic_set(workdir, sizes["encode"], 64)),
         "demo",
         str(workdir / "latents_demo"),
     )
@@ -176,7 +135,7 @@ def bench_encoding(workdir: Path, sizes: dict[str, int]) -> None:
 def bench_encoding_rss(workdir: Path, sizes: dict[str, int]) -> None:
     result = in_child(
         _encode,
-        str(_synthetic_set(workdir, sizes["rss"], 96)),
+        str(synthetic_set(workdir, sizes["rss"], 96)),
         "celeba",
         str(workdir / "latents_celeba"),
     )
@@ -337,9 +296,9 @@ def bench_projection_render(workdir: Path, sizes: dict[str, int]) -> None:
     import plotly.offline
 
     from app.figures import projection_scatter
+    from scripts.browser import CHROMIUM, CHROMIUM_ARGS
 
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
+    if not CHROMIUM.exists():
         print("# projection render skipped: no /usr/bin/chromium (apt-get install chromium)")
         return
     from playwright.sync_api import sync_playwright
@@ -354,17 +313,10 @@ def bench_projection_render(workdir: Path, sizes: dict[str, int]) -> None:
             plotly=plotly.offline.get_plotlyjs(), figure=json_module.dumps(figure.to_json())
         )
     )
-    args = [
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-    ]
+    args = [arg for arg in CHROMIUM_ARGS if arg != "--disable-gpu"]  # WebGL in software
     times = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         for _ in range(3):
             page = browser.new_page()
             page.goto(page_path.resolve().as_uri())
@@ -391,6 +343,7 @@ BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "tsne": bench_tsne,
     "dashboard": bench_dashboard,
     "render": bench_projection_render,
+    "live": bench_live,
 }
 
 

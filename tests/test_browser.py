@@ -1,17 +1,11 @@
-"""One real-browser test: Debian's chromium, driven by Playwright, against `streamlit run`."""
+"""One real-browser test: Debian's chromium, driven by Playwright, against `scripts.serve`."""
 
-import os
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
+import asyncio
 
 import pytest
 
-from scripts.serve import streamlit_command
+from scripts.browser import CHROMIUM, IDLE, IMAGES, dashboard_server, launch_options
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -20,62 +14,31 @@ pytestmark = [
         "(.ci/run installs it)",
     ),
 ]
-# Without these, chromium reaches for Google's services, which this network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("localhost", 0))
-        return sock.getsockname()[1]
+# The sampled z-points' radii, as the "does this z land where data lives?" chart plots them.
+SAMPLED_RADII = "Array.from(document.querySelector('.js-plotly-plot')._fullData[1].x)"
 
 
 @pytest.fixture
-def dashboard(built_runs):
-    port = _free_port()
-    env = {**os.environ, "ZSPACE_ARTIFACTS": str(built_runs / "artifacts")}
-    server = subprocess.Popen(
-        streamlit_command("localhost", port),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail("streamlit did not come up within 90 s")
-    yield url
-    server.terminate()
-    server.wait(timeout=30)
+def dashboard(built_runs, tmp_path):
+    with dashboard_server(built_runs / "artifacts", log=tmp_path / "server.log") as (url, _):
+        yield url
 
 
-def test_moving_the_sampling_slider_changes_the_faces(dashboard, tmp_path):
+def test_moving_the_sampling_slider_changes_the_faces_and_the_link(dashboard, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(**launch_options())
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.goto(f"{dashboard}/sample")
-        faces = page.locator('[data-testid="stImage"] img').first
+        faces = page.locator(IMAGES).first
         faces.wait_for(timeout=90_000)
+        page.locator(IDLE).wait_for(timeout=90_000)
         before = faces.get_attribute("src")
-        scale = page.get_by_role("slider").first  # "Scale s" leads the sidebar's sliders
+        radii_before = page.evaluate(SAMPLED_RADII)
+        scale = page.get_by_role("slider", name="Scale s")
         scale.focus()
         scale.press("End")  # one key, one rerun: the slider jumps to its maximum, 3.0
         page.wait_for_function("location.search.includes('scale=3.0')", timeout=60_000)
@@ -84,9 +47,39 @@ def test_moving_the_sampling_slider_changes_the_faces(dashboard, tmp_path):
             arg=before,
             timeout=60_000,
         )
-        page.wait_for_timeout(500)
+        page.locator(IDLE).wait_for(timeout=60_000)
+        # The radius overlay follows the faces: larger radii at the larger scale.
+        radii_after = page.evaluate(SAMPLED_RADII)
+        assert len(radii_after) == len(radii_before) == 28
+        assert min(radii_after) > max(radii_before)
         shot = tmp_path / "sample_page.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
     assert shot.stat().st_size > 10_000
     print(f"screenshot: {shot}")
+
+
+def test_press_to_painted_clock_sees_the_new_faces(dashboard):
+    """The benchmark's clock (scripts.browser.press_to_painted) on a real page: it returns a
+    positive time only once the new faces are on screen."""
+    from playwright.async_api import async_playwright
+
+    async def one_move() -> tuple[float, str, str]:
+        from scripts.browser import image_sources, press_to_painted
+
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            page = await browser.new_page()
+            await page.goto(f"{dashboard}/sample")
+            await page.locator(IMAGES).first.wait_for(timeout=90_000)
+            await page.locator(IDLE).wait_for(timeout=90_000)
+            before = (await image_sources(page))[0]
+            slider = page.get_by_role("slider", name="Number of faces")
+            elapsed = await press_to_painted(page, slider, "ArrowLeft")
+            after = (await image_sources(page))[0]
+            await browser.close()
+            return elapsed, before, after
+
+    elapsed, before, after = asyncio.run(one_move())
+    assert after != before
+    assert 0 < elapsed < 60_000

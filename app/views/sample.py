@@ -32,55 +32,63 @@ z_dim = run.config.model.z_dim
 init_from_url(DEFAULTS, PARSERS)
 
 st.title("Sample faces")
-with st.sidebar:
-    st.radio("Sampler", list(SAMPLERS), format_func=SAMPLERS.get, key="sampler")
-    if st.session_state.sampler == "uniform":
-        st.slider("Uniform limit b", 0.1, 8.0, step=0.1, key="limit")
-    else:
-        st.slider("Scale s", 0.1, 3.0, step=0.05, key="scale")
-    st.slider("Number of faces", 1, 64, key="n")
-    st.number_input("Seed", 0, 2**31, step=1, key="seed")
-    st.slider("Sharpening factor", 0.0, 10.0, step=0.5, key="sharpness")
-    st.toggle("Sharpened (off: raw decoder output)", key="sharpen")
-write_to_url(list(DEFAULTS))
-settings = st.session_state
 
-fit = loaders.analysis(run, "gaussian", GaussianFit)
-z = sample_latents(settings.sampler, settings.n, z_dim, settings.seed, scale=settings.scale,
-                   limit=settings.limit, fit=fit)  # fmt: skip
-images = loaders.decoder(run).decode(z)
-if settings.sharpen:
-    images = sharpen(images, settings.sharpness)
-landed = landing(z, loaders.latent_index(run), loaders.analysis(run, "nearest", NearestData))
 
-grid = image_grid(images, COLUMNS)
-mode = f"sharpened x{settings.sharpness:g}" if settings.sharpen else "raw"
-st.image(grid, caption=f"{settings.n} decoded z-points ({mode}); share this view with the URL",
-         width="stretch")  # fmt: skip
-download_png(grid, f"{run.name}_samples.png")
+@st.fragment
+def live_samples() -> None:
+    """Everything a slider changes, rerun alone on a move (the rest of the app is kept): the
+    faces go out first, then where they land."""
+    with st.sidebar:
+        st.radio("Sampler", list(SAMPLERS), format_func=SAMPLERS.get, key="sampler")
+        if st.session_state.sampler == "uniform":
+            st.slider("Uniform limit b", 0.1, 8.0, step=0.1, key="limit")
+        else:
+            st.slider("Scale s", 0.1, 3.0, step=0.05, key="scale")
+        st.slider("Number of faces", 1, 64, key="n")
+        st.number_input("Seed", 0, 2**31, step=1, key="seed")
+        st.slider("Sharpening factor", 0.0, 10.0, step=0.5, key="sharpness")
+        st.toggle("Sharpened (off: raw decoder output)", key="sharpen")
+    write_to_url(list(DEFAULTS))
+    settings = st.session_state
 
-st.subheader("Does this z land where data lives?")
-radius = loaders.analysis(run, "radius", RadiusAnalysis)
-data_radii = radius.radii_mu if loaders.analysed_latent(run) == "mu" else radius.radii_z
-st.plotly_chart(figures.sample_radius(data_radii, landed.radius), width="stretch")
-st.dataframe(
-    {
-        "face": np.arange(1, settings.n + 1),
-        "|z|": np.round(landed.radius, 2),
-        "distance to nearest data point": np.round(landed.nearest_distance, 3),
-        "nearest-data percentile": np.round(landed.percentile, 1),
-        "nearest image row": landed.nearest_index,
-    },
-    hide_index=True,
-)
-st.caption(
-    "Percentile of the distance to the nearest encoded point among the data points' own "
-    "nearest-neighbour distances: near 0 = inside the data cloud, 100 = farther out than any."
-)
+    fit = loaders.analysis(run, "gaussian", GaussianFit)
+    z = sample_latents(settings.sampler, settings.n, z_dim, settings.seed, scale=settings.scale,
+                       limit=settings.limit, fit=fit)  # fmt: skip
+    images = loaders.decoder(run).decode(z)
+    if settings.sharpen:
+        images = sharpen(images, settings.sharpness)
+    grid = image_grid(images, COLUMNS)
+    mode = f"sharpened x{settings.sharpness:g}" if settings.sharpen else "raw"
+    st.image(grid, caption=f"{settings.n} decoded z-points ({mode}); share this view with the URL",
+             width="stretch")  # fmt: skip
+    download_png(grid, f"{run.name}_samples.png")
 
-st.subheader("The studies' r_limit sweep: uniform z in [-b, b]^d")
-sweep = loaders.r_limit_sweep(
-    run, settings.seed, COLUMNS, settings.sharpness if settings.sharpen else None
-)
-st.image(image_grid(sweep, COLUMNS), width="stretch",
-         caption="rows: b = " + ", ".join(f"{b:g}" for b in R_LIMITS))  # fmt: skip
+    st.subheader("Does this z land where data lives?")
+    landed = landing(z, loaders.latent_index(run), loaders.analysis(run, "nearest", NearestData))
+    radius = loaders.analysis(run, "radius", RadiusAnalysis)
+    data_radii = radius.radii_mu if loaders.analysed_latent(run) == "mu" else radius.radii_z
+    st.plotly_chart(figures.sample_radius(data_radii, landed.radius), width="stretch")
+    st.dataframe(
+        {
+            "face": np.arange(1, settings.n + 1),
+            "|z|": np.round(landed.radius, 2),
+            "distance to nearest data point": np.round(landed.nearest_distance, 3),
+            "nearest-data percentile": np.round(landed.percentile, 1),
+            "nearest image row": landed.nearest_index,
+        },
+        hide_index=True,
+    )
+    st.caption(
+        "Percentile of the distance to the nearest encoded point among the data points' own "
+        "nearest-neighbour distances: near 0 = inside the data cloud, 100 = farther out than any."
+    )
+
+    st.subheader("The studies' r_limit sweep: uniform z in [-b, b]^d")
+    sweep = loaders.r_limit_sweep(
+        run, settings.seed, COLUMNS, settings.sharpness if settings.sharpen else None
+    )
+    st.image(image_grid(sweep, COLUMNS), width="stretch",
+             caption="rows: b = " + ", ".join(f"{b:g}" for b in R_LIMITS))  # fmt: skip
+
+
+live_samples()

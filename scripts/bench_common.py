@@ -1,0 +1,57 @@
+"""What every benchmark shares: one JSON line per figure, fresh child processes for memory
+figures, and cached inputs."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def emit(name: str, value: float, unit: str, **params: Any) -> None:
+    print(json.dumps({"bench": name, "value": round(value, 3), "unit": unit, **params}), flush=True)
+
+
+def _child_main(target: Callable[..., dict[str, Any]], args: tuple, queue) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    started = time.perf_counter()
+    result = target(*args)
+    result["seconds"] = time.perf_counter() - started
+    result["peak_rss_mib"] = _peak_rss_mib()
+    queue.put(result)
+
+
+def _peak_rss_mib() -> float:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: Linux carries that over from the
+    parent through fork and exec, so a child would report the benchmark process's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+
+
+def in_child(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run `target(*args)` in a fresh spawned process; its result plus seconds and peak RSS."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child_main, args=(target, args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    if process.exitcode:
+        raise RuntimeError(f"benchmark child {target.__name__} exited with {process.exitcode}")
+    return result
+
+
+def synthetic_set(workdir: Path, count: int, image_size: int) -> Path:
+    """A synthetic data set of this size, built once under `workdir` and reused."""
+    from model.data.synthetic import build_synthetic
+
+    path = workdir / f"synthetic{image_size}_{count}"
+    if not path.is_dir():
+        build_synthetic(path, count=count, test_count=count // 18, image_size=image_size)
+    return path

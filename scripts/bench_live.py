@@ -1,0 +1,234 @@
+"""The live benchmark: from a key press to the new faces painted, in Debian's chromium.
+
+Builds once, under WORKDIR, a run of the studies' `celeba` architecture (96 px, z_dim 256) with
+random weights over synthetic 96 px faces (170,000 of them in the full benchmark, so the
+nearest-data index has 170,000 x 256 latents), serves it with `python -m scripts.serve` and drives
+chromium with Playwright: one session on every live view, then 4 and 8 sessions (each its own
+chromium) moving the Sample page's slider at once. Also the server time of one Sample rerun.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scripts.bench_common import emit, in_child, synthetic_set
+
+RUN = "live"
+ROOM_SIZES = (4, 8)
+PAUSE_S = (0.1, 0.4)  # a person's pause between two key presses, drawn per move
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """A page and the slider whose key presses a person makes on it."""
+
+    path: str
+    slider: str | None  # accessible name; None: the page's first slider
+
+
+LIVE_VIEWS = {
+    "sample": LiveView("sample", "Scale s"),
+    "interpolate": LiveView("interpolate", "Steps"),
+    "attributes": LiveView("attributes", None),
+    "compare": LiveView("compare", "Faces"),
+}
+
+
+def live_artifacts(workdir: Path, count: int) -> Path:
+    """An artifacts root holding run `live`: celeba architecture, random weights, `count`
+    encoded synthetic 96 px faces, analysed (one small t-SNE map: the views measured here
+    read no map). Built once, then reused."""
+    from model.analysis.stage import AnalysisConfig
+    from model.config import preset
+    from model.runs import ArtifactLayout, Run
+    from model.stages import analyze_stage, encode_stage
+
+    layout = ArtifactLayout(workdir / f"live_{count}")
+    run_dir = layout.run(RUN)
+    if (run_dir / "manifest.json").is_file() and not Run.open(run_dir).file_problems("analyze"):
+        return layout.root
+    source = synthetic_set(workdir, count, 96)
+    name = source.name
+    layout.dataset(name).parent.mkdir(parents=True, exist_ok=True)
+    if not layout.dataset(name).exists():
+        layout.dataset(name).symlink_to(source.resolve(), target_is_directory=True)
+    config = preset("celeba").with_overrides({"dataset": name})
+    _untrained_run(layout, config)
+    encode_stage(layout, RUN, force=True)
+    analysis = AnalysisConfig(tsne_variants=("pca2_ee12_p30",), tsne_cap=min(count, 2_000),
+                              kmeans_ks=(2,))
+    analyze_stage(layout, RUN, analysis, force=True)
+    return layout.root
+
+
+def _untrained_run(layout: Any, config: Any) -> None:
+    """Run `live`'s train stage with freshly initialised weights (timing needs no training)."""
+    import shutil
+
+    from model.autoencoder import build_autoencoder
+    from model.files import write_json
+    from model.runs import Run, dataset_id
+    from model.stages import TRAIN_DIR, open_dataset
+    from model.training import DECODER_FILE, ENCODER_FILE, HISTORY_FILE, save_networks
+
+    dataset = open_dataset(layout, config.dataset)
+    shutil.rmtree(layout.run(RUN), ignore_errors=True)
+    run = Run.create(layout.run(RUN), config, dataset)
+    model = build_autoencoder(config.model, config.train.learning_rate, config.train.seed)
+    train_dir = run.path / TRAIN_DIR
+    train_dir.mkdir()
+    save_networks(model, train_dir)
+    write_json(train_dir / HISTORY_FILE, [])
+    parameters = {"encoder": model.encoder.count_params(), "decoder": model.decoder.count_params()}
+    run.record_stage(
+        "train",
+        {"config": config.to_dict(), "dataset_id": dataset_id(dataset)},
+        {"epochs": 0, "parameters": parameters, "untrained": True},
+        0.0,
+        [train_dir / name for name in (ENCODER_FILE, DECODER_FILE, HISTORY_FILE)],
+    )
+
+
+async def _open(browser: Any, url: str, view: LiveView) -> tuple[Any, Any]:
+    """A fresh page (its own image cache) on `view`, its faces shown; and its slider."""
+    from scripts.browser import IDLE, IMAGES
+
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    await page.goto(f"{url}/{view.path}?run={RUN}", timeout=180_000)
+    await page.locator(IMAGES).first.wait_for(timeout=180_000)
+    await page.locator(IDLE).wait_for(timeout=180_000)
+    sliders = page.get_by_role("slider")
+    slider = sliders.first if view.slider is None else page.get_by_role("slider", name=view.slider)
+    return page, slider
+
+
+async def _walk(browser: Any, url: str, view: LiveView, moves: int, seed: int) -> list[float]:
+    """`moves` presses of ArrowRight on the view's slider, with a person's pauses between them:
+    every press asks for a value this page has not shown yet (no image comes from its cache)."""
+    import random
+
+    from scripts.browser import press_to_painted
+
+    pause = random.Random(seed)
+    page, slider = await _open(browser, url, view)
+    times = []
+    for _ in range(moves):
+        times.append(await press_to_painted(page, slider, "ArrowRight"))
+        await asyncio.sleep(pause.uniform(*PAUSE_S))
+    await page.context.close()
+    return times
+
+
+async def _sessions(url: str, view: LiveView, sessions: int, moves: int) -> list[list[float]]:
+    """`sessions` people, each in their own chromium, walking `view`'s slider at once."""
+    from playwright.async_api import async_playwright
+
+    from scripts.browser import launch_options
+
+    async with async_playwright() as playwright:
+        browsers = [await playwright.chromium.launch(**launch_options()) for _ in range(sessions)]
+        try:
+            return list(
+                await asyncio.gather(
+                    *(_walk(b, url, view, moves, seed) for seed, b in enumerate(browsers))
+                )
+            )
+        finally:
+            for browser in browsers:
+                await browser.close()
+
+
+def _summary(name: str, times: list[float], **params: Any) -> None:
+    import numpy as np
+
+    values = np.array(times)
+    emit(
+        name,
+        float(np.median(values)),
+        "ms",
+        p90=round(float(np.percentile(values, 90)), 1),
+        max=round(float(values.max()), 1),
+        moves=len(values),
+        **params,
+    )
+
+
+def _sample_rerun(artifacts: str, reruns: int) -> dict[str, Any]:
+    """Server time of one Sample-page rerun after a slider move (Streamlit's AppTest, no
+    browser), median over `reruns` moves after a warm-up."""
+    import os
+    import statistics
+
+    from streamlit.testing.v1 import AppTest
+
+    from scripts.serve import ENTRY
+
+    os.environ["ZSPACE_ARTIFACTS"] = artifacts
+    app = AppTest.from_file(str(ENTRY), default_timeout=120)
+    app.switch_page("views/sample.py").run()
+    app.slider(key="scale").set_value(1.0).run()
+    times = []
+    for step in range(reruns):
+        app.slider(key="scale").set_value(round(1.05 + 0.05 * step, 2))
+        started = time.perf_counter()
+        app.run()
+        times.append((time.perf_counter() - started) * 1000)
+    if app.exception:
+        raise RuntimeError(f"the Sample page failed: {app.exception[0].message}")
+    return {"median_ms": statistics.median(times), "reruns": reruns}
+
+
+def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
+    """Press-to-painted latency on every live view (1 session) and in a room (4, 8 sessions)."""
+    from scripts.browser import CHROMIUM, dashboard_server
+
+    if not CHROMIUM.exists():
+        print("# live benchmark skipped: no /usr/bin/chromium (apt-get install chromium)")
+        return
+    count = sizes["live_latents"]
+    artifacts = live_artifacts(workdir, count)
+    shape = {"faces": 28, "image_size": 96, "z_dim": 256, "index_rows": count}
+    with dashboard_server(artifacts, log=workdir / "live_server.log") as (url, answered_s):
+        first = _first_view(url)
+        emit("live_first_view_seconds", first, "s", server_answered_s=round(answered_s, 1))
+        for name, view in LIVE_VIEWS.items():
+            walks = asyncio.run(_sessions(url, view, 1, sizes["live_moves"]))
+            _summary(f"live_press_to_painted_ms_{name}", walks[0], sessions=1, **shape)
+        for sessions in ROOM_SIZES:
+            walks = asyncio.run(_sessions(url, LIVE_VIEWS["sample"], sessions, sizes["room_moves"]))
+            times = [t for walk in walks for t in walk]
+            _summary(
+                f"live_press_to_painted_ms_sample_{sessions}_sessions",
+                times,
+                sessions=sessions,
+                served=sum(len(walk) == sizes["room_moves"] for walk in walks),
+                **shape,
+            )
+    rerun = in_child(_sample_rerun, str(artifacts), sizes["live_moves"])
+    emit("live_sample_rerun_ms_server", rerun["median_ms"], "ms", reruns=rerun["reruns"], **shape)
+
+
+def _first_view(url: str) -> float:
+    """Seconds from opening the Sample page in a new browser to its faces painted."""
+    from playwright.sync_api import sync_playwright
+
+    from scripts.browser import IMAGES, launch_options
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_options())
+        page = browser.new_page()
+        started = time.perf_counter()
+        page.goto(f"{url}/sample?run={RUN}")
+        page.locator(IMAGES).first.wait_for(timeout=180_000)
+        page.wait_for_function(
+            f"[...document.querySelectorAll('{IMAGES}')].every(i => i.complete)"
+        )
+        seconds = time.perf_counter() - started
+        browser.close()
+    return seconds
+

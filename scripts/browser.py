@@ -1,0 +1,123 @@
+"""Real-browser tooling for tests and benchmarks: a dashboard server, Debian's chromium through
+Playwright, and the press-to-painted clock.
+
+Playwright downloads no browser here: it drives /usr/bin/chromium (`apt-get install chromium`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without these, chromium reaches for Google's services, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # a rerun has finished
+IMAGES = '[data-testid="stImage"] img'  # the decoded faces a page shows
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("localhost", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float, server: subprocess.Popen | None = None) -> float:
+    """Seconds until `url`/_stcore/health answers 200; RuntimeError after `timeout` or if the
+    server process exits first."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"the dashboard server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def dashboard_server(
+    artifacts: Path, port: int | None = None, timeout: float = 180, log: Path | None = None
+) -> Iterator[tuple[str, float]]:
+    """`python -m scripts.serve` on `artifacts`: yields (url, seconds until it answered)."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "scripts.serve", "--artifacts", str(artifacts)]
+    output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=REPO,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        yield url, wait_healthy(url, timeout, server)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if log:
+            output.close()
+
+
+def launch_options() -> dict[str, Any]:
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+# Installed before a key press: records the press time, then on every animation frame looks at
+# the page's images; once one has a new source and all are loaded, it stamps the frame after
+# they are decoded, i.e. when the new picture is painted.
+_ARM = """([before, selector]) => {
+  window.__pressed = null; window.__painted = null;
+  document.addEventListener('keydown', () => { window.__pressed = performance.now(); },
+                            {capture: true, once: true});
+  const look = () => {
+    const images = [...document.querySelectorAll(selector)];
+    const fresh = images.some(img => !before.includes(img.src));
+    if (fresh && images.every(img => img.complete && img.naturalWidth > 0)) {
+      Promise.all(images.map(img => img.decode().catch(() => null))).then(() =>
+        requestAnimationFrame(() => { window.__painted = performance.now(); }));
+    } else {
+      requestAnimationFrame(look);
+    }
+  };
+  requestAnimationFrame(look);
+}"""
+
+
+async def image_sources(page: Any) -> list[str]:
+    return await page.eval_on_selector_all(IMAGES, "images => images.map(img => img.src)")
+
+
+async def press_to_painted(page: Any, control: Any, key: str, timeout_ms: float = 30_000) -> float:
+    """Milliseconds from pressing `key` on `control` to the page's new faces painted (async
+    Playwright); then waits for the rerun to finish, so moves never overlap."""
+    await page.evaluate(_ARM, [await image_sources(page), IMAGES])
+    await control.press(key)
+    await page.wait_for_function("window.__painted !== null", timeout=timeout_ms, polling="raf")
+    elapsed = await page.evaluate("window.__painted - window.__pressed")
+    await page.locator(IDLE).wait_for(timeout=timeout_ms)
+    return float(elapsed)
