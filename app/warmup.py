@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from threadpoolctl import threadpool_limits
+
 from model.analysis.density import GaussianFit, NearestData
 from model.analysis.radius import RadiusAnalysis
 from model.runs import ArtifactLayout, Run, RunError
@@ -50,6 +52,10 @@ def warm_up(root: Path, report: Callable[[str], None] = print) -> None:
                    f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
     gc.collect()
     gc.freeze()
+    # One BLAS thread: the server's many sessions are its parallelism, and a nearest-data search
+    # that took both cores right after the faces went out slowed their painting in a browser on
+    # the same machine.
+    threadpool_limits(1, user_api="blas")
 
 
 @contextmanager
