@@ -199,8 +199,10 @@ def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
     count = sizes["live_latents"]
     artifacts = live_artifacts(workdir, count)
     shape = {"faces": 28, "image_size": 96, "z_dim": 256, "index_rows": count}
+    emit("live_first_view_seconds_streamlit_floor", _streamlit_floor(workdir), "s",
+         app="one st.image, nothing else")  # fmt: skip
     with dashboard_server(artifacts, log=workdir / "live_server.log") as (url, answered_s):
-        first = _first_view(url)
+        first = _first_view(f"{url}/sample?run={RUN}")
         emit("live_first_view_seconds", first, "s", server_answered_s=round(answered_s, 1))
         for name, view in LIVE_VIEWS.items():
             walks = asyncio.run(_sessions(url, view, 1, sizes["live_moves"]))
@@ -219,9 +221,36 @@ def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
     emit("live_sample_rerun_ms_server", rerun["median_ms"], "ms", reruns=rerun["reruns"], **shape)
 
 
+def _streamlit_floor(workdir: Path) -> float:
+    """The same first-view clock on a Streamlit app that shows one image and nothing else: what
+    Streamlit itself costs in this browser on this machine."""
+    import subprocess
+    import sys
+
+    from scripts.browser import free_port, wait_healthy
+
+    app = workdir / "one_image_app.py"
+    app.write_text(
+        "import numpy as np\nimport streamlit as st\n\n"
+        "st.image(np.full((96, 96, 3), 128, np.uint8))\n"
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_healthy(f"http://localhost:{port}", 60, server)
+        return _first_view(f"http://localhost:{port}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def _first_view(url: str) -> float:
-    """Seconds from opening the Sample page in a new browser to its face grid (the page's first
-    image) loaded and painted."""
+    """Seconds from opening `url` in a new browser to the page's first image (the Sample page's
+    face grid) loaded and painted."""
     from playwright.sync_api import sync_playwright
 
     from scripts.browser import IMAGES, launch_options
@@ -230,7 +259,7 @@ def _first_view(url: str) -> float:
         browser = playwright.chromium.launch(**launch_options())
         page = browser.new_page()
         started = time.perf_counter()
-        page.goto(f"{url}/sample?run={RUN}")
+        page.goto(url)
         page.wait_for_function(
             f"(() => {{ const img = document.querySelector('{IMAGES}');"
             " return img !== null && img.complete && img.naturalWidth > 0; }})()",

@@ -64,73 +64,86 @@ if not usable:
     st.info("No binary attribute has a direction (every one is constant), so there is no slider.")
     st.stop()
 
-info = dataset.info
-data = loaders.latents(run, "mu")
-code_name = "mu" if data is not None else "z"
-if data is None:
-    data = loaders.latents(run, "z")
-test_rows = info.split_range("test")
-controls, faces = st.columns([2, 3], gap="medium")
-with controls:
-    row = st.number_input(
-        "Image row", 0, len(data) - 1, test_rows.start if test_rows else 0, key="attr_row"
-    )
-    lengths = {name: float(np.linalg.norm(analysis.direction(name))) for name in usable}
-    default = sorted(usable, key=lengths.get, reverse=True)[:DEFAULT_ATTRIBUTES]
-    chosen = st.multiselect(
-        "Attribute directions",
-        usable,
-        default=default,
-        max_selections=MAX_ATTRIBUTES,
-        key="attr_names",
-        help=f"Up to {MAX_ATTRIBUTES}, one slider each.",
-    )
-    strengths = np.array(
-        [
-            st.slider(name, -STRENGTH_LIMIT, STRENGTH_LIMIT, 0.0, 0.25, key=f"attr_strength_{name}")
-            for name in chosen
-        ]
-    )
-    directions = np.array([analysis.direction(name) for name in chosen]).reshape(len(chosen), -1)
-    st.dataframe(
-        {
-            "attribute": chosen,
-            "|direction|": np.round(np.linalg.norm(directions, axis=1), 3),
-            "images with": [int(analysis.counts_with[analysis.binary.index(n)]) for n in chosen],
-            "without": [int(analysis.counts_without[analysis.binary.index(n)]) for n in chosen],
-        },
-        hide_index=True,
-    )
 
-base = np.asarray(data[row], dtype=np.float64)
-edited = base + strengths @ directions if chosen else base
-strip = [base + s * direction for direction in directions for s in STRIP]
-decoder = loaders.decoder(run)
-reconstruction = decoder.decode(base[None])[0]  # alone, so its pixels never depend on the edit
-decoded = decoder.decode(np.array([edited, *strip], dtype=np.float32))
-edited_face, strip_faces = decoded[0], decoded[1:]
-original = dataset.take([row])[0]
-edit_text = ", ".join(f"{name} {s:+g}" for name, s in zip(chosen, strengths) if s) or "no edit"
-with faces:
-    st.image(
-        [original, reconstruction, edited_face],
-        caption=[f"row {row}", f"reconstruction (from {code_name})", f"edited: {edit_text}"],
-        width=LARGE,
-    )
-    trio = image_grid(np.stack([original, reconstruction, edited_face]), 3)
-    download_png(trio, f"{run.name}_row{row}_edit.png")
-    st.caption(
-        f"The edit adds strength x direction to the point's {code_name} and decodes it live; "
-        "strength 1 moves by the whole difference between the two groups' means."
-    )
+@st.fragment
+def live_edit() -> None:
+    """The face, the strengths and the decoded edits: a slider move reruns only this."""
+    info = dataset.info
+    data = loaders.latents(run, "mu")
+    code_name = "mu" if data is not None else "z"
+    if data is None:
+        data = loaders.latents(run, "z")
+    test_rows = info.split_range("test")
+    controls, faces = st.columns([2, 3], gap="medium")
+    with controls:
+        row = st.number_input(
+            "Image row", 0, len(data) - 1, test_rows.start if test_rows else 0, key="attr_row"
+        )
+        lengths = {name: float(np.linalg.norm(analysis.direction(name))) for name in usable}
+        default = sorted(usable, key=lengths.get, reverse=True)[:DEFAULT_ATTRIBUTES]
+        chosen = st.multiselect(
+            "Attribute directions",
+            usable,
+            default=default,
+            max_selections=MAX_ATTRIBUTES,
+            key="attr_names",
+            help=f"Up to {MAX_ATTRIBUTES}, one slider each.",
+        )
+        strengths = np.array(
+            [
+                st.slider(
+                    name, -STRENGTH_LIMIT, STRENGTH_LIMIT, 0.0, 0.25, key=f"attr_strength_{name}"
+                )
+                for name in chosen
+            ]
+        )
+        directions = np.array([analysis.direction(name) for name in chosen]).reshape(
+            len(chosen), -1
+        )
+        st.dataframe(
+            {
+                "attribute": chosen,
+                "|direction|": np.round(np.linalg.norm(directions, axis=1), 3),
+                "images with": [
+                    int(analysis.counts_with[analysis.binary.index(n)]) for n in chosen
+                ],
+                "without": [int(analysis.counts_without[analysis.binary.index(n)]) for n in chosen],
+            },
+            hide_index=True,
+        )
 
-if chosen:
-    st.subheader("Each direction alone at several strengths")
-    grid = image_grid(strip_faces, len(STRIP))
-    st.image(
-        grid,
-        caption=f"rows: {', '.join(chosen)}; columns: strength "
-        + ", ".join(f"{s:+g}" if s else "0" for s in STRIP),
-        width="stretch",
-    )
-    download_png(grid, f"{run.name}_row{row}_strip.png", "Download strip PNG")
+    base = np.asarray(data[row], dtype=np.float64)
+    edited = base + strengths @ directions if chosen else base
+    strip = [base + s * direction for direction in directions for s in STRIP]
+    decoder = loaders.decoder(run)
+    reconstruction = decoder.decode(base[None])[0]  # alone, so its pixels never depend on the edit
+    decoded = decoder.decode(np.array([edited, *strip], dtype=np.float32))
+    edited_face, strip_faces = decoded[0], decoded[1:]
+    original = dataset.take([row])[0]
+    edit_text = ", ".join(f"{name} {s:+g}" for name, s in zip(chosen, strengths) if s) or "no edit"
+    with faces:
+        st.image(
+            [original, reconstruction, edited_face],
+            caption=[f"row {row}", f"reconstruction (from {code_name})", f"edited: {edit_text}"],
+            width=LARGE,
+        )
+        trio = image_grid(np.stack([original, reconstruction, edited_face]), 3)
+        download_png(trio, f"{run.name}_row{row}_edit.png")
+        st.caption(
+            f"The edit adds strength x direction to the point's {code_name} and decodes it live; "
+            "strength 1 moves by the whole difference between the two groups' means."
+        )
+
+    if chosen:
+        st.subheader("Each direction alone at several strengths")
+        grid = image_grid(strip_faces, len(STRIP))
+        st.image(
+            grid,
+            caption=f"rows: {', '.join(chosen)}; columns: strength "
+            + ", ".join(f"{s:+g}" if s else "0" for s in STRIP),
+            width="stretch",
+        )
+        download_png(grid, f"{run.name}_row{row}_strip.png", "Download strip PNG")
+
+
+live_edit()

@@ -123,39 +123,49 @@ if analysed:
         "AE. An AE has no logvar at all."
     )
 
-st.subheader("The same N(0, I) samples, decoded by each run")
-if trained:
-    seed_column, count_column, sharp_column = st.columns(3)
-    seed = seed_column.number_input("Seed", 0, 2**31, 0, key="cmp_seed")
-    count = count_column.slider("Faces", 1, 14, 7, key="cmp_n")
-    sharpened = sharp_column.toggle(f"Sharpened (x{DEFAULT_SHARPNESS:g})", False, key="cmp_sharp")
-    dims = {name: each.config.model.z_dim for name, each in trained.items()}
-    if len(set(dims.values())) > 1:
-        st.info(
-            "The runs' z_dims differ ("
-            + ", ".join(f"{name}: {dim}" for name, dim in dims.items())
-            + f"), so each run draws its own N(0, I) samples from seed {seed}: the faces do not "
-            "come from the same z."
+@st.fragment
+def live_samples() -> None:
+    """The same N(0, I) samples decoded by each run: a control change reruns only this."""
+    st.subheader("The same N(0, I) samples, decoded by each run")
+    if trained:
+        seed_column, count_column, sharp_column = st.columns(3)
+        seed = seed_column.number_input("Seed", 0, 2**31, 0, key="cmp_seed")
+        count = count_column.slider("Faces", 1, 14, 7, key="cmp_n")
+        sharpened = sharp_column.toggle(
+            f"Sharpened (x{DEFAULT_SHARPNESS:g})", False, key="cmp_sharp"
         )
-    rows = {}
-    for name, each in trained.items():
-        faces = loaders.decoder(each).decode(sample_latents("normal", count, dims[name], seed))
-        rows[name] = sharpen(faces, DEFAULT_SHARPNESS) if sharpened else faces
-        st.image(image_grid(rows[name], count), caption=name, width="stretch")
-    size = max(faces.shape[1] for faces in rows.values())
-    grid = image_grid(
-        np.concatenate(
-            [
-                faces
-                if faces.shape[1] == size
-                else np.stack([np.asarray(Image.fromarray(f).resize((size, size))) for f in faces])
-                for faces in rows.values()
-            ]
-        ),
-        count,
-    )
-    download_png(grid, f"compare_{'_'.join(rows)}_seed{seed}.png")
-    st.caption(
-        f"Rows: {', '.join(rows)}; {'sharpened' if sharpened else 'raw decoder output'}. "
-        "Only a VAE trained with a real KL term decodes faces from random z."
-    )
+        dims = {name: each.config.model.z_dim for name, each in trained.items()}
+        if len(set(dims.values())) > 1:
+            st.info(
+                "The runs' z_dims differ ("
+                + ", ".join(f"{name}: {dim}" for name, dim in dims.items())
+                + f"), so each run draws its own N(0, I) samples from seed {seed}: the faces "
+                "do not come from the same z."
+            )
+        rows = {}
+        for name, each in trained.items():
+            faces = loaders.decoder(each).decode(sample_latents("normal", count, dims[name], seed))
+            rows[name] = sharpen(faces, DEFAULT_SHARPNESS) if sharpened else faces
+            st.image(image_grid(rows[name], count), caption=name, width="stretch")
+        size = max(faces.shape[1] for faces in rows.values())
+        grid = image_grid(
+            np.concatenate(
+                [
+                    faces
+                    if faces.shape[1] == size
+                    else np.stack(
+                        [np.asarray(Image.fromarray(f).resize((size, size))) for f in faces]
+                    )
+                    for faces in rows.values()
+                ]
+            ),
+            count,
+        )
+        download_png(grid, f"compare_{'_'.join(rows)}_seed{seed}.png")
+        st.caption(
+            f"Rows: {', '.join(rows)}; {'sharpened' if sharpened else 'raw decoder output'}. "
+            "Only a VAE trained with a real KL term decodes faces from random z."
+        )
+
+
+live_samples()

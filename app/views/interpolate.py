@@ -34,34 +34,45 @@ def endpoint(label: str, default_row: int, default_seed: int) -> tuple[np.ndarra
     return sample_latents("normal", 1, data.shape[1], seed)[0], f"random z (seed {seed})"
 
 
-left, right = st.columns(2)
-with left:
-    start, start_name = endpoint("Start", 0, 1)
-with right:
-    end, end_name = endpoint("End", min(1, len(data) - 1), 2)
-path_kind = st.radio("Path", list(PATHS), format_func=PATHS.get, horizontal=True)
-steps = st.slider("Steps", 3, 16, 8)
-sharpened = st.toggle("Sharpened", True)
-factor = st.slider("Sharpening factor", 0.0, 10.0, DEFAULT_SHARPNESS, 0.5, disabled=not sharpened)
+@st.fragment
+def live_path() -> None:
+    """The endpoints, the path and its decoded steps: a change reruns only this, and the strip
+    goes out before the nearest-data search."""
+    left, right = st.columns(2)
+    with left:
+        start, start_name = endpoint("Start", 0, 1)
+    with right:
+        end, end_name = endpoint("End", min(1, len(data) - 1), 2)
+    path_kind = st.radio("Path", list(PATHS), format_func=PATHS.get, horizontal=True)
+    steps = st.slider("Steps", 3, 16, 8)
+    sharpened = st.toggle("Sharpened", True)
+    factor = st.slider(
+        "Sharpening factor", 0.0, 10.0, DEFAULT_SHARPNESS, 0.5, disabled=not sharpened
+    )
 
-points = interpolate(start, end, steps, path_kind)
-images = loaders.decoder(run).decode(points)
-if sharpened:
-    images = sharpen(images, factor)
-landed = landing(points, loaders.latent_index(run), loaders.analysis(run, "nearest", NearestData))
-strip = image_grid(images, steps)
-st.image(strip, caption=f"{start_name} -> {end_name}, {PATHS[path_kind].lower()}", width="stretch")
-download_png(strip, f"{run.name}_interpolation.png")
-st.dataframe(
-    {
-        "step": np.arange(steps),
-        "|z|": np.round(landed.radius, 2),
-        "nearest-data percentile": np.round(landed.percentile, 1),
-        "nearest image row": landed.nearest_index,
-    },
-    hide_index=True,
-)
-st.caption(
-    "A linear path between two points on the data shell cuts through the sparse interior "
-    "(smaller |z|, higher percentiles); the spherical path keeps the radius."
-)
+    points = interpolate(start, end, steps, path_kind)
+    images = loaders.decoder(run).decode(points)
+    if sharpened:
+        images = sharpen(images, factor)
+    strip = image_grid(images, steps)
+    caption = f"{start_name} -> {end_name}, {PATHS[path_kind].lower()}"
+    st.image(strip, caption=caption, width="stretch")
+    download_png(strip, f"{run.name}_interpolation.png")
+    nearest = loaders.analysis(run, "nearest", NearestData)
+    landed = landing(points, loaders.latent_index(run), nearest)
+    st.dataframe(
+        {
+            "step": np.arange(steps),
+            "|z|": np.round(landed.radius, 2),
+            "nearest-data percentile": np.round(landed.percentile, 1),
+            "nearest image row": landed.nearest_index,
+        },
+        hide_index=True,
+    )
+    st.caption(
+        "A linear path between two points on the data shell cuts through the sparse interior "
+        "(smaller |z|, higher percentiles); the spherical path keeps the radius."
+    )
+
+
+live_path()
