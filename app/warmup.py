@@ -36,15 +36,17 @@ BARE_MODE_LOGGERS = (
 def warm_up(root: Path, report: Callable[[str], None] = print) -> None:
     """Load and compile every run's decoder and nearest-data index under `root`; one line each."""
     with _quiet_bare_mode():
-        # Imported here: their cache decorators warn in bare mode too. app.figures is plotly and
-        # the figure builders, the pages' other heavy import.
-        import app.figures  # noqa: F401
-        from app import loaders
+        # Imported here, where the bare-mode warnings are quiet. pandas and pyarrow carry
+        # st.dataframe; app.figures is plotly and the figure builders.
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
+
+        from app import figures, loaders
 
         for run_dir in ArtifactLayout(root).runs():
             started = time.perf_counter()
             try:
-                ready = _warm_run(loaders, loaders.open_run(str(run_dir)))
+                ready = _warm_run(loaders, figures, loaders.open_run(str(run_dir)))
             except (RunError, ValueError, OSError) as error:
                 report(f"  {run_dir.name}: not loaded ({error}); its pages will say what to do")
                 continue
@@ -73,8 +75,9 @@ def _quiet_bare_mode() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def _warm_run(loaders: ModuleType, run: Run) -> list[str]:
-    """What of `run` is now loaded: its decoder (compiled) and, once analysed, the index."""
+def _warm_run(loaders: ModuleType, figures: ModuleType, run: Run) -> list[str]:
+    """What of `run` is now loaded: its decoder (compiled) and, once analysed, the index and
+    one radius overlay (Plotly builds its validators on a process's first figure: ~1 s)."""
     ready = []
     if not loaders.stage_problems(run, "train"):
         loaders.decoder(run).warm_up()
@@ -83,5 +86,7 @@ def _warm_run(loaders: ModuleType, run: Run) -> list[str]:
         loaders.latent_index(run)
         for name, cls in LIVE_ANALYSIS.items():
             loaders.analysis(run, name, cls)
+        radii = loaders.analysis(run, "radius", RadiusAnalysis).radii_z
+        figures.sample_radius(radii, radii[:1]).to_json()
         ready.append("nearest-data index")
     return ready

@@ -35,7 +35,7 @@ FULL = {
     "scatter": 170_000,
     "live_latents": 170_000,
     "live_moves": 30,
-    "room_moves": 15,
+    "room_moves": 8,
 }
 QUICK = {"synthetic": 1_000, "train_steps": 3, "encode": 1_000, "rss": 2_000,
          "latents": 3_000, "latent_dim": 64, "tsne": 1_000, "tsne_iterations": 50,

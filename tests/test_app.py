@@ -66,6 +66,10 @@ def test_sample_page_decodes_faces_and_a_slider_changes_them(app):
     after = _image_urls(app)
     assert after[0] != before[0] and after[1] == before[1]  # the sweep ignores the scale
     assert app.query_params["scale"] == "2.5"  # the link carries the settings
+    app.sidebar.number_input(key="seed").set_value(3).run()
+    assert not app.exception
+    reseeded = _image_urls(app)
+    assert reseeded[0] != after[0] and reseeded[1] != after[1]  # the sweep follows the seed
 
 
 def test_sample_settings_come_from_the_url(monkeypatch, built_runs):

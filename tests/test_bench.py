@@ -5,12 +5,20 @@ import pytest
 
 from model.analysis.stage import STEPS
 from scripts import bench
+from scripts.bench_live import LIVE_VIEWS
+
+LIVE_FIGURES = {
+    "live_first_view_seconds", "live_first_view_seconds_streamlit_floor",
+    "live_sample_rerun_ms_server", "live_press_to_painted_ms_sample_4_sessions",
+    "live_press_to_painted_ms_sample_8_sessions",
+} | {f"live_press_to_painted_ms_{view}" for view in LIVE_VIEWS}
 
 
 @pytest.mark.slow
 def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
     assert bench.main(["--quick", "--workdir", str(tmp_path)]) == 0
-    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    lines = capsys.readouterr().out.splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]  # "#": a skip note
     figures = {r["bench"]: r for r in records}
     assert set(figures) == {
         "machine", "synthetic_images_per_second", "train_images_per_second_demo",
@@ -21,9 +29,14 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         "tsne_speedup_opentsne_over_sklearn", "sample_slider_move_ms_median",
         "projection_scatter_build_seconds",
     } | {f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS} | (
-        {"projection_render_seconds_browser"} if Path("/usr/bin/chromium").exists() else set()
+        LIVE_FIGURES | {"projection_render_seconds_browser"}
+        if Path("/usr/bin/chromium").exists()
+        else set()
     )  # fmt: skip
     assert all(r["value"] >= 0 for r in records)  # steps without input (AE logvar) take 0 s
     assert all(r["value"] > 0 for r in records if r["unit"] in ("img/s", "MiB", "x"))
+    for sessions in (4, 8):  # every session of the room was served to its last move
+        room = figures.get(f"live_press_to_painted_ms_sample_{sessions}_sessions")
+        assert room is None or room["served"] == sessions
     rss = figures["encode_peak_rss_mib_celeba"]
     assert rss["unit"] == "MiB" and rss["images"] == 2_000 and rss["value"] < 2048

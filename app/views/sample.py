@@ -25,6 +25,7 @@ PARSERS = {
     "sharpness": bounded(float, 0.0, 10.0), "sharpen": flag,
 }  # fmt: skip
 COLUMNS = 7
+SWEEP_KEY = "sweep_settings"  # (seed, sharpness or None) the r_limit sweep shows
 
 run = current_run()
 require(run, "train", "encode", "analyze")
@@ -37,7 +38,8 @@ st.title("Sample faces")
 @st.fragment
 def live_samples() -> None:
     """Everything a slider changes, rerun alone on a move (the rest of the app is kept): the
-    faces go out first, then where they land."""
+    faces go out first, then where they land. The r_limit sweep, which only the seed and the
+    sharpening change, stays outside: a move of the scale does not send it again."""
     with st.sidebar:
         st.radio("Sampler", list(SAMPLERS), format_func=SAMPLERS.get, key="sampler")
         if st.session_state.sampler == "uniform":
@@ -83,12 +85,15 @@ def live_samples() -> None:
         "nearest-neighbour distances: near 0 = inside the data cloud, 100 = farther out than any."
     )
 
-    st.subheader("The studies' r_limit sweep: uniform z in [-b, b]^d")
-    sweep = loaders.r_limit_sweep(
-        run, settings.seed, COLUMNS, settings.sharpness if settings.sharpen else None
-    )
-    st.image(image_grid(sweep, COLUMNS), width="stretch",
-             caption="rows: b = " + ", ".join(f"{b:g}" for b in R_LIMITS))  # fmt: skip
+    sweep_settings = (settings.seed, settings.sharpness if settings.sharpen else None)
+    if st.session_state.setdefault(SWEEP_KEY, sweep_settings) != sweep_settings:
+        st.session_state[SWEEP_KEY] = sweep_settings
+        st.rerun(scope="app")  # the sweep below the fragment follows seed and sharpening
 
 
 live_samples()
+
+st.subheader("The studies' r_limit sweep: uniform z in [-b, b]^d")
+seed, sharpness = st.session_state[SWEEP_KEY]
+st.image(image_grid(loaders.r_limit_sweep(run, seed, COLUMNS, sharpness), COLUMNS),
+         width="stretch", caption="rows: b = " + ", ".join(f"{b:g}" for b in R_LIMITS))  # fmt: skip
