@@ -112,7 +112,9 @@ async def image_sources(page: Any) -> list[str]:
     return await page.eval_on_selector_all(IMAGES, "images => images.map(img => img.src)")
 
 
-async def press_to_painted(page: Any, control: Any, key: str, timeout_ms: float = 30_000) -> float:
+async def press_to_painted(
+    page: Any, control: Any, key: str, timeout_ms: float = 120_000
+) -> float:
     """Milliseconds from pressing `key` on `control` to the page's new faces painted (async
     Playwright); then waits for the rerun to finish, so moves never overlap."""
     await page.evaluate(_ARM, [await image_sources(page), IMAGES])
