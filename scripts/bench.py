@@ -36,11 +36,13 @@ FULL = {
     "live_latents": 170_000,
     "live_moves": 30,
     "room_moves": 8,
+    "room_small": 4,
+    "room_large": 8,
 }
 QUICK = {"synthetic": 1_000, "train_steps": 3, "encode": 1_000, "rss": 2_000,
          "latents": 3_000, "latent_dim": 64, "tsne": 1_000, "tsne_iterations": 50,
          "slider_moves": 5, "scatter": 5_000, "live_latents": 1_000, "live_moves": 3,
-         "room_moves": 2}  # fmt: skip
+         "room_moves": 2, "room_small": 2, "room_large": 3}  # fmt: skip
 
 
 def bench_synthetic(workdir: Path, sizes: dict[str, int]) -> None:

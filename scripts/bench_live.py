@@ -18,7 +18,6 @@ from typing import Any
 from scripts.bench_common import emit, in_child, synthetic_set
 
 RUN = "live"
-ROOM_SIZES = (4, 8)
 PAUSE_S = (0.1, 0.4)  # a person's pause between two key presses, drawn per move
 
 
@@ -195,7 +194,8 @@ def _sample_rerun(artifacts: str, reruns: int) -> dict[str, Any]:
 
 
 def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
-    """Press-to-painted latency on every live view (1 session) and in a room (4, 8 sessions)."""
+    """Press-to-painted latency on every live view (1 session) and in a room (4 and 8 sessions
+    in the full benchmark)."""
     from scripts.browser import CHROMIUM, dashboard_server
 
     if not CHROMIUM.exists():
@@ -212,7 +212,7 @@ def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
         for name, view in LIVE_VIEWS.items():
             walks = asyncio.run(_sessions(url, view, 1, sizes["live_moves"]))
             _summary(f"live_press_to_painted_ms_{name}", walks[0], sessions=1, **shape)
-        for sessions in ROOM_SIZES:
+        for sessions in (sizes["room_small"], sizes["room_large"]):
             walks = asyncio.run(_sessions(url, LIVE_VIEWS["sample"], sessions, sizes["room_moves"]))
             times = [t for walk in walks for t in walk]
             _summary(

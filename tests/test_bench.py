@@ -7,11 +7,13 @@ from model.analysis.stage import STEPS
 from scripts import bench
 from scripts.bench_live import LIVE_VIEWS
 
+ROOMS = (bench.QUICK["room_small"], bench.QUICK["room_large"])
 LIVE_FIGURES = {
     "live_first_view_seconds", "live_first_view_seconds_streamlit_floor",
-    "live_sample_rerun_ms_server", "live_press_to_painted_ms_sample_4_sessions",
-    "live_press_to_painted_ms_sample_8_sessions",
-} | {f"live_press_to_painted_ms_{view}" for view in LIVE_VIEWS}
+    "live_sample_rerun_ms_server",
+} | {f"live_press_to_painted_ms_{view}" for view in LIVE_VIEWS} | {
+    f"live_press_to_painted_ms_sample_{sessions}_sessions" for sessions in ROOMS
+}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -35,7 +37,7 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
     )  # fmt: skip
     assert all(r["value"] >= 0 for r in records)  # steps without input (AE logvar) take 0 s
     assert all(r["value"] > 0 for r in records if r["unit"] in ("img/s", "MiB", "x"))
-    for sessions in (4, 8):  # every session of the room was served to its last move
+    for sessions in ROOMS:  # every session of the room was served to its last move
         room = figures.get(f"live_press_to_painted_ms_sample_{sessions}_sessions")
         assert room is None or room["served"] == sessions
     rss = figures["encode_peak_rss_mib_celeba"]
