@@ -84,9 +84,8 @@ def _warm_run(loaders: ModuleType, figures: ModuleType, run: Run) -> list[str]:
         ready.append("decoder")
     if not loaders.stage_problems(run, "encode") and not loaders.stage_problems(run, "analyze"):
         loaders.latent_index(run)
-        for name, cls in LIVE_ANALYSIS.items():
-            loaders.analysis(run, name, cls)
-        radii = loaders.analysis(run, "radius", RadiusAnalysis).radii_z
+        loaded = {name: loaders.analysis(run, name, cls) for name, cls in LIVE_ANALYSIS.items()}
+        radii = loaded["radius"].radii_z
         figures.sample_radius(radii, radii[:1]).to_json()
         ready.append("nearest-data index")
     return ready

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from scripts.serve import REPO
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Without these, chromium reaches for Google's services, which this network refuses.
 CHROMIUM_ARGS = [
@@ -30,7 +32,6 @@ CHROMIUM_ARGS = [
 ]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # a rerun has finished
 IMAGES = '[data-testid="stImage"] img'  # the decoded faces a page shows
-REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
