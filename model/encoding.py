@@ -12,7 +12,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from model.config import ModelConfig
-from model.data.pipeline import float_batches
+from model.data.pipeline import image_batches, unit_float
 from model.data.store import Dataset
 from model.files import atomic_path
 from model.networks import Sampling
@@ -54,7 +54,7 @@ def encode_dataset(
         tmps = {name: stack.enter_context(atomic_path(path)) for name, path in paths.items()}
         writers = {name: NpyStreamWriter(tmps[name], (config.z_dim,), np.float32) for name in names}
         stack.callback(lambda: [w.abort() for w in writers.values()])
-        batches = float_batches(dataset, rows, batch_size)
+        batches = image_batches(dataset, rows, batch_size)
         total = math.ceil(len(rows) / batch_size)
         for images in tqdm(batches, total=total, desc="encode", unit="batch", disable=not progress):
             for name, values in zip(names, predict(images)):
@@ -66,11 +66,13 @@ def encode_dataset(
 
 def _compile_encoder(encoder: keras.Model, config: ModelConfig, seed: int):
     if config.kind == "ae":
-        return tf.function(lambda images: (encoder(images, training=False),), reduce_retracing=True)
+        return tf.function(
+            lambda images: (encoder(unit_float(images), training=False),), reduce_retracing=True
+        )
     sampling = Sampling(config.eps_limit, seed=seed)
 
     def predict(images):
-        mu, logvar = encoder(images, training=False)
+        mu, logvar = encoder(unit_float(images), training=False)
         return sampling(mu, logvar, eps_factor=1.0), mu, logvar
 
     return tf.function(predict, reduce_retracing=True)

@@ -17,12 +17,13 @@ from tqdm import tqdm
 from model.autoencoder import METRIC_NAMES, LatentAutoencoder, build_autoencoder
 from model.checkpoint import read_checkpoint_record, restore_checkpoint, save_checkpoint
 from model.config import RunConfig
-from model.data.pipeline import epoch_order, float_batches
+from model.data.pipeline import epoch_order, image_batches, unit_float
 from model.data.store import Dataset
 from model.files import atomic_path, write_json
 
 CHECKPOINT_FILE = "checkpoint.npz"
 HISTORY_FILE = "history.json"
+LOSS_CHECK_SECONDS = 0.5  # how often the running losses are read back during an epoch
 ENCODER_FILE = "encoder.keras"
 DECODER_FILE = "decoder.keras"
 
@@ -93,7 +94,7 @@ def train(
             )
         history = restore_checkpoint(model, checkpoint)["history"]
     resumed_from = len(history)
-    step = tf.function(model.train_step, reduce_retracing=True)
+    step = tf.function(lambda images: model.train_step(unit_float(images)), reduce_retracing=True)
     for epoch in range(resumed_from, config.train.epochs):
         history.append(_run_epoch(model, step, dataset, rows, config, epoch, progress, checkpoint))
         save_checkpoint(
@@ -117,36 +118,55 @@ def _run_epoch(
     progress: bool,
     checkpoint: Path,
 ) -> dict[str, float]:
+    """One epoch; the running losses are read back only every LOSS_CHECK_SECONDS and at the end.
+
+    A non-finite loss makes its running mean non-finite for the rest of the epoch, so the
+    periodic check still catches it, within LOSS_CHECK_SECONDS.
+    """
     started = time.perf_counter()
     for tracker in model.metrics:
         tracker.reset_state()
     order = epoch_order(rows, config.train.seed, epoch)
-    batches = float_batches(dataset, order, config.train.batch_size)
     bar = tqdm(
-        batches,
         total=math.ceil(len(rows) / config.train.batch_size),
         desc=f"epoch {epoch + 1}/{config.train.epochs}",
         unit="batch",
         disable=not progress,
         leave=True,
     )
-    logs: dict[str, float] = {}
-    for batch_index, images in enumerate(bar):
-        logs = {name: float(value) for name, value in step(images).items()}
-        if not all(math.isfinite(v) for v in logs.values()):
-            bar.close()
-            kept = (
-                f"the last good checkpoint ({checkpoint}) is kept"
-                if checkpoint.exists()
-                else ("no checkpoint was written yet")
-            )
-            raise TrainingDiverged(
-                f"loss became non-finite at epoch {epoch + 1}, batch {batch_index + 1} "
-                f"({', '.join(f'{k}={v}' for k, v in logs.items())}); training stopped and {kept}. "
-                "Try a lower learning rate or kl_factor."
-            )
-        bar.set_postfix({name: f"{logs[name]:.1f}" for name in METRIC_NAMES}, refresh=False)
+    checked = -math.inf
+    batch_index = 0
+    with bar:
+        for batch_index, images in enumerate(
+            image_batches(dataset, order, config.train.batch_size), start=1
+        ):
+            running = step(images)
+            if time.perf_counter() - checked >= LOSS_CHECK_SECONDS:
+                logs = _checked_losses(running, epoch, batch_index, checkpoint)
+                bar.set_postfix({name: f"{logs[name]:.1f}" for name in METRIC_NAMES}, refresh=False)
+                checked = time.perf_counter()
+            bar.update()
+        logs = _checked_losses(running, epoch, batch_index, checkpoint)
     return {"epoch": epoch + 1, **logs, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _checked_losses(
+    running: dict[str, tf.Tensor], epoch: int, batch: int, checkpoint: Path
+) -> dict[str, float]:
+    """The running mean losses as floats; TrainingDiverged if any is NaN or Inf."""
+    logs = {name: float(value) for name, value in running.items()}
+    if all(math.isfinite(value) for value in logs.values()):
+        return logs
+    kept = (
+        f"the last good checkpoint ({checkpoint}) is kept"
+        if checkpoint.exists()
+        else "no checkpoint was written yet"
+    )
+    raise TrainingDiverged(
+        f"loss became non-finite by epoch {epoch + 1}, batch {batch} "
+        f"({', '.join(f'{k}={v}' for k, v in logs.items())}); training stopped and {kept}. "
+        "Try a lower learning rate or kl_factor."
+    )
 
 
 def save_networks(model: LatentAutoencoder, out_dir: Path) -> None:

@@ -23,20 +23,23 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
     records = [json.loads(line) for line in lines if line.startswith("{")]  # "#": a skip note
     figures = {r["bench"]: r for r in records}
     assert set(figures) == {
-        "machine", "synthetic_images_per_second", "train_images_per_second_demo",
-        "train_images_per_second_celeba", "encode_images_per_second_demo",
+        "machine", "synthetic_images_per_second", "encode_images_per_second_demo",
         "encode_images_per_second_celeba", "encode_peak_rss_mib_celeba",
         "analysis_seconds_total", "analysis_peak_rss_mib", "correlation_seconds",
         "correlation_peak_rss_mib", "tsne_seconds_opentsne", "tsne_seconds_sklearn",
         "tsne_speedup_opentsne_over_sklearn", "sample_slider_move_ms_median",
         "projection_scatter_build_seconds",
-    } | {f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS} | (
+    } | {f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS} | {
+        f"train_{figure}_{name}"
+        for figure in ("step_images_per_second", "loop_images_per_second", "loop_fraction_of_step")
+        for name in ("demo", "celeba")
+    } | (
         LIVE_FIGURES | {"projection_render_seconds_browser"}
         if Path("/usr/bin/chromium").exists()
         else set()
     )  # fmt: skip
     assert all(r["value"] >= 0 for r in records)  # steps without input (AE logvar) take 0 s
-    assert all(r["value"] > 0 for r in records if r["unit"] in ("img/s", "MiB", "x"))
+    assert all(r["value"] > 0 for r in records if r["unit"] in ("img/s", "MiB", "x", "ratio"))
     for sessions in ROOMS:  # every session of the room was served to its last move
         room = figures.get(f"live_press_to_painted_ms_sample_{sessions}_sessions")
         assert room is None or room["served"] == sessions

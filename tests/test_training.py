@@ -109,7 +109,7 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(layout, tmp_path, mon
     monkeypatch.setattr(
         model.autoencoder, "reconstruction_loss", lambda x, y, kind: real(x, y, kind) * np.nan
     )
-    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 1 .*last good checkpoint"):
+    with pytest.raises(TrainingDiverged, match=r"by epoch 2, batch 1 .*last good checkpoint"):
         train(tiny_config(), dataset, "id", tmp_path, progress=False)
     assert (tmp_path / CHECKPOINT_FILE).read_bytes() == before
 

@@ -1,13 +1,25 @@
-"""tf.data pipelines over a stored data set: uint8 rows streamed from disk, floats per batch."""
+"""Batches of a stored data set: uint8 rows read ahead in a background thread.
+
+Not tf.data: under `enable_op_determinism()` tf.data drops `prefetch` from a pipeline fed by a
+Python generator, so every read then waited for the step before it. A thread reading ahead keeps
+the compiled step busy; file reads release the GIL.
+"""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
+from typing import TypeVar
 
 import numpy as np
 import tensorflow as tf
 
 from model.data.store import Dataset
+
+T = TypeVar("T")
+READ_AHEAD = 2  # batches
+_DONE = object()
 
 
 def epoch_order(rows: range, seed: int, epoch: int) -> np.ndarray:
@@ -28,11 +40,54 @@ def uint8_batches(
             yield dataset.take(rows[start : start + batch_size])
 
 
-def float_batches(dataset: Dataset, rows: range | np.ndarray, batch_size: int) -> tf.data.Dataset:
-    """A tf.data pipeline of float32 [0, 1] batches for `rows`, read ahead in the background."""
-    size = dataset.info.image_size
-    pipeline = tf.data.Dataset.from_generator(
-        lambda: uint8_batches(dataset, rows, batch_size),
-        output_signature=tf.TensorSpec((None, size, size, 3), tf.uint8),
-    )
-    return pipeline.map(lambda x: tf.cast(x, tf.float32) / 255.0).prefetch(2)
+def read_ahead(items: Iterator[T], depth: int = READ_AHEAD) -> Iterator[T]:
+    """Yield `items` in order while a background thread produces up to `depth` more.
+
+    An exception in the producer is raised here; closing this iterator early stops the thread.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth}")
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        """Hand `item` over; False once the consumer has gone."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except Exception as error:  # noqa: BLE001 (handed to the consumer, raised there)
+            put(error)
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def image_batches(
+    dataset: Dataset, rows: range | np.ndarray, batch_size: int
+) -> Iterator[np.ndarray]:
+    """uint8 (n, H, W, 3) batches for `rows` in order, read ahead in a background thread."""
+    return read_ahead(uint8_batches(dataset, rows, batch_size))
+
+
+def unit_float(images: tf.Tensor) -> tf.Tensor:
+    """uint8 pixels as float32 in [0, 1], inside a compiled step."""
+    return tf.cast(images, tf.float32) / 255.0
