@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -11,6 +12,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container or taskset sets)."""
+    return len(os.sched_getaffinity(0))
 
 
 def ordered_map(

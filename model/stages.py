@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from model.config import RunConfig
 from model.data.store import Dataset
 from model.encoding import encode_dataset
 from model.files import atomic_directory
+from model.parallel import available_cores
 from model.runs import ArtifactLayout, Run, RunError, dataset_id
 from model.training import (
     CHECKPOINT_FILE,
@@ -66,6 +68,7 @@ def train_stage(
     config: RunConfig,
     force: bool = False,
     progress: bool = True,
+    on_epoch_end: Callable[[int], None] | None = None,
 ) -> StageReport:
     """Train (or resume, or continue to more epochs) the run's model."""
     dataset = open_dataset(layout, config.dataset)
@@ -79,7 +82,9 @@ def train_stage(
             shutil.rmtree(run_dir / stage_dir, ignore_errors=True)
     run = Run.create(run_dir, config, dataset) if existing is None or force else existing
     train_dir = run_dir / TRAIN_DIR
-    result = train(config, dataset, params["dataset_id"], train_dir, progress=progress)
+    result = train(
+        config, dataset, params["dataset_id"], train_dir, progress, on_epoch_end=on_epoch_end
+    )
     run.update_config(config, dataset)
     final = result.history[-1]
     metrics = {
@@ -146,14 +151,25 @@ def encode_stage(
     return StageReport("encode", True, f"encode: {len(dataset)} images -> {run.path / LATENTS_DIR}")
 
 
+def analysis_config(layout: ArtifactLayout, run_name: str) -> AnalysisConfig | None:
+    """The settings the run's analysis was made with (None: the run is not analysed)."""
+    run_dir = layout.run(run_name)
+    if not (run_dir / "manifest.json").is_file():
+        return None
+    recorded = Run.open(run_dir).stage("analyze")
+    return None if recorded is None else AnalysisConfig.from_dict(recorded["params"]["config"])
+
+
 def analyze_stage(
     layout: ArtifactLayout,
     run_name: str,
     config: AnalysisConfig | None = None,
     force: bool = False,
     progress: bool = True,
+    on_step: Callable[[str, int], None] | None = None,
 ) -> StageReport:
-    """Compute every statistic and projection of the run's latents into analysis/."""
+    """Compute every statistic and projection of the run's latents into analysis/; the t-SNE
+    maps run side by side on every available core (the maps do not depend on how many)."""
     config = config or AnalysisConfig()
     run = Run.open(layout.run(run_name))
     run.check("train", "encode")
@@ -175,7 +191,9 @@ def analyze_stage(
     latents = load_latents(run.path / LATENTS_DIR, len(dataset))
     started = time.perf_counter()
     with atomic_directory(out_dir, overwrite=True) as tmp:
-        written, metrics = analyze_latents(latents, dataset.attributes(), config, tmp, progress)
+        written, metrics = analyze_latents(
+            latents, dataset.attributes(), config, tmp, progress, available_cores(), on_step
+        )
     files = [out_dir / path.name for path in written]
     run.record_stage("analyze", params, metrics, time.perf_counter() - started, files)
     return StageReport("analyze", True, f"analyze: {len(files)} results -> {out_dir}")

@@ -13,6 +13,7 @@ from model.analysis.tsne import (
     select_rows,
     sklearn_tsne,
     tsne_input,
+    tsne_maps,
 )
 
 FAST = TsneParams(perplexity=10, n_iter=50, early_exaggeration_iter=30, seed=1)
@@ -48,7 +49,7 @@ def test_map_keeps_planted_clusters_apart_and_reports_kl(data, base_map):
     assert nearest_centroid_accuracy(base_map.embedding, labels) == 1.0
     assert np.isfinite(base_map.kl_divergence) and base_map.kl_divergence > 0
     assert base_map.name == "raw_ee12_p10" and base_map.seconds > 0
-    assert base_map.params == {**FAST.to_dict(), "backend": "openTSNE"}
+    assert base_map.params == {**FAST.to_dict(), "backend": "openTSNE", "neighbors": "exact"}
 
 
 def test_same_seed_same_map_other_seed_other_map(data, base_map):
@@ -147,3 +148,23 @@ def test_bad_latents_are_refused(data):
         run_tsne(latents, FAST)
     with pytest.raises(ValueError, match="perplexity 10 needs at least 31 points, got 20"):
         run_tsne(data[0][:20], FAST)
+
+
+def test_maps_side_by_side_equal_the_maps_made_one_at_a_time(data):
+    """Two worker processes give bit-identical maps (each map runs single-threaded), in the
+    order asked, with the same rows and params as `run_tsne`."""
+    latents = data[0]
+    variants = [
+        dataclasses.replace(FAST, cap=300),
+        dataclasses.replace(FAST, pca_components=2, cap=300),
+        dataclasses.replace(FAST, perplexity=5),
+    ]
+    apart = tsne_maps(latents, variants, workers=2, progress=True)
+    for params, result in zip(variants, apart):
+        alone = run_tsne(latents, params)
+        assert result.name == alone.name and result.params == alone.params
+        np.testing.assert_array_equal(result.indices, alone.indices)
+        np.testing.assert_array_equal(result.embedding, alone.embedding)
+        assert result.kl_divergence == alone.kl_divergence
+    with pytest.raises(ValueError, match="perplexity 50 needs at least"):
+        tsne_maps(latents[:100], [FAST, dataclasses.replace(FAST, perplexity=50)], workers=2)

@@ -28,7 +28,7 @@ from model.analysis.moments import latent_moments
 from model.analysis.pca import fit_pca
 from model.analysis.radius import analyze_radius
 from model.analysis.results import save_result
-from model.analysis.tsne import STUDY_VARIANTS, run_tsne
+from model.analysis.tsne import STUDY_VARIANTS, tsne_maps
 from model.data.store import AttributeTable
 
 ANALYSIS_DIR = "analysis"
@@ -69,6 +69,11 @@ class AnalysisConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> AnalysisConfig:
+        """The config `to_dict` gave, read back from JSON (lists become tuples again)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class _Context:
     config: AnalysisConfig
     out_dir: Path
     progress: bool
+    workers: int
     metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
     files: list[Path] = dataclasses.field(default_factory=list)
 
@@ -168,15 +174,18 @@ def _tsne(ctx: _Context) -> None:
     if cap is not None and cap > count:
         raise ValueError(f"tsne_cap {cap} is larger than the {count} encoded points")
     cap = min(count, DEFAULT_TSNE_CAP) if cap is None else cap
-    kl = {}
-    for name in ctx.config.tsne_variants:
-        params = dataclasses.replace(
+    variants = [
+        dataclasses.replace(
             TSNE_VARIANTS[name],
             cap=cap if cap < count else None,
             seed=ctx.config.seed,
             n_iter=ctx.config.tsne_iterations,
         )
-        result = run_tsne(ctx.data, params, progress=ctx.progress)
+        for name in ctx.config.tsne_variants
+    ]
+    maps = tsne_maps(ctx.data, variants, workers=ctx.workers, progress=ctx.progress)
+    kl = {}
+    for name, result in zip(ctx.config.tsne_variants, maps):
         ctx.save(result, f"tsne_{name}")
         kl[name] = round(result.kl_divergence, 4)
     ctx.metrics["tsne_points"] = cap
@@ -231,14 +240,22 @@ def analyze_latents(
     config: AnalysisConfig,
     out_dir: Path,
     progress: bool = True,
+    workers: int = 1,
+    on_step: Callable[[str, int], None] | None = None,
 ) -> tuple[list[Path], dict[str, Any]]:
-    """Run every step, writing its results under `out_dir`; return the files and the metrics."""
+    """Run every step, writing its results under `out_dir`; return the files and the metrics.
+
+    `workers` processes compute the t-SNE maps side by side (the results do not depend on it);
+    `on_step(name, index)` is called as each of the len(STEPS) steps starts.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    ctx = _Context(latents, attributes, config, out_dir, progress)
+    ctx = _Context(latents, attributes, config, out_dir, progress, workers)
     seconds: dict[str, float] = {}
     steps = tqdm(STEPS.items(), desc="analyze", unit="step", disable=not progress)
-    for name, step in steps:
+    for index, (name, step) in enumerate(steps):
         steps.set_postfix_str(name)
+        if on_step is not None:
+            on_step(name, index)
         started = time.perf_counter()
         step(ctx)
         seconds[name] = round(time.perf_counter() - started, 2)
