@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from app.figures.correlations import strongest_pairs
 from model.analysis.correlations import CorrelationAnalysis, analyze_correlations
 from model.analysis.results import load_result, save_result
 from tests.conftest import assert_same_result
@@ -75,3 +76,35 @@ def test_bad_input_is_named():
         analyze_correlations(latents, threshold=1.5)
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\), got -0.1"):
         analyze_correlations(latents, count_thresholds=(-0.1,))
+
+
+def planted_matrix() -> np.ndarray:
+    """8 components: r(0, 1) = 0.9, r(2, 3) = -0.7, r(4, 5) = 0.05, r(1, 6) = -0.02, every other
+    pair 0; component 7 is constant (NaN row and column, as `analyze_correlations` gives)."""
+    matrix = np.eye(8)
+    for i, j, r in [(0, 1, 0.9), (2, 3, -0.7), (4, 5, 0.05), (1, 6, -0.02)]:
+        matrix[i, j] = matrix[j, i] = r
+    matrix[7, :] = matrix[:, 7] = np.nan
+    return matrix
+
+
+def test_strongest_pairs_are_sorted_by_abs_r_whatever_their_size():
+    i, j, r = strongest_pairs(planted_matrix())
+    # Fewer than 16 nonzero pairs: all of them, weak ones too; no pair with the constant 7.
+    assert list(zip(i.tolist(), j.tolist())) == [(0, 1), (2, 3), (4, 5), (1, 6)]
+    np.testing.assert_allclose(r, [0.9, -0.7, 0.05, -0.02])
+    i, j, r = strongest_pairs(planted_matrix(), count=2)
+    assert list(zip(i.tolist(), j.tolist())) == [(0, 1), (2, 3)]
+
+
+def test_strongest_pairs_take_the_16_largest_abs_r_of_all_pairs():
+    rng = np.random.default_rng(2)
+    upper = np.triu(rng.uniform(-0.3, 0.3, (12, 12)), k=1)
+    matrix = upper + upper.T + np.eye(12)
+    matrix[11, :] = matrix[:, 11] = np.nan
+    i, j, r = strongest_pairs(matrix)
+    assert len(r) == 16 and (i < j).all() and 11 not in i and 11 not in j
+    np.testing.assert_array_equal(r, matrix[i, j])
+    all_i, all_j = np.triu_indices(11, k=1)  # the 55 pairs without the constant component
+    ranked = np.sort(np.abs(matrix[all_i, all_j]))[::-1]
+    np.testing.assert_array_equal(np.abs(r), ranked[:16])

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.figures.theme import PALETTE, check_indices, sample_rows, themed
+from model.analysis.correlations import pairs_above
 
 GRID_COLUMNS = 4
 MAX_PAIRS = 16  # the studies' 4 x 4 grid
@@ -44,6 +45,15 @@ def correlation_heatmap(matrix: np.ndarray) -> go.Figure:
     fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
     fig.update_xaxes(constrain="domain")
     return fig.update_layout(height=max(420, min(760, 200 + 2 * len(matrix))))
+
+
+def strongest_pairs(
+    matrix: np.ndarray, count: int = MAX_PAIRS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, r) of the `count` pairs i < j with the largest |r|, strongest first (fewer if
+    there are fewer pairs); pairs with a constant component (r is NaN) or r = 0 are left out."""
+    pair_i, pair_j, pair_r = pairs_above(matrix, 0.0)
+    return pair_i[:count], pair_j[:count], pair_r[:count]
 
 
 def pair_scatter_grid(

@@ -1,19 +1,48 @@
-"""Correlations: the Pearson matrix of the latent components and scatter plots of the top pairs."""
+"""Correlations: the Pearson matrix of the latent components and scatter plots of the strongest
+pairs."""
+
+import zipfile
 
 import numpy as np
 import streamlit as st
 
 from app import figures, loaders
-from app.session import current_run, require
+from app.figures.correlations import strongest_pairs
+from app.session import current_run, layout, require, run_names
 from model.analysis.components import ComponentAnalysis
-from model.analysis.correlations import CorrelationAnalysis, pairs_above
+from model.analysis.correlations import THRESHOLD, CorrelationAnalysis, count_pairs, pairs_above
 from model.generation import sample_latents
 
-MAX_PAIRS = 16  # the studies' 4 x 4 grid
 MAX_LISTED = 1000  # rows of the pair list
 MAX_POINTS = 5000  # data points per scatter plot (the studies' sample size)
 RANDOM_VECTORS = 10
 SEED = 0
+
+
+def strong_pair_count(name: str) -> int | None:
+    """Pairs with |r| > THRESHOLD (the analysis threshold) in the run's correlations; None
+    if the run has no readable correlations analysis."""
+    try:
+        other = loaders.open_run(str(layout().run(name)))
+        matrix = loaders.analysis(other, "correlations", CorrelationAnalysis).matrix
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    return int(count_pairs(matrix, [THRESHOLD])[0])
+
+
+def most_correlated_other_run(current: str) -> tuple[str, int] | None:
+    """(name, count) of the other run with the most pairs above THRESHOLD, if any has some."""
+    counts = {
+        name: strong_pair_count(name)
+        for name in run_names()
+        if name != current
+    }
+    counts = {name: count for name, count in counts.items() if count}
+    if not counts:
+        return None
+    name = max(counts, key=counts.__getitem__)
+    return name, counts[name]
+
 
 run = current_run()
 require(run, "encode", "analyze")
@@ -25,7 +54,16 @@ correlations = loaders.analysis(run, "correlations", CorrelationAnalysis)
 dominant = set(loaders.analysis(run, "components", ComponentAnalysis).dominant_index.tolist())
 matrix = correlations.matrix
 dim = len(matrix)
+pair_count = dim * (dim - 1) // 2
 st.title("Correlations")
+if not count_pairs(matrix, [THRESHOLD])[0]:
+    other = most_correlated_other_run(run.name)
+    if other:
+        st.info(
+            f"This run has no pair with |r| > {THRESHOLD:g}; the `{other[0]}` run has "
+            f"{other[1]:,}: pick it in the sidebar's Run picker to see the studies' strong "
+            "correlations."
+        )
 
 heatmap_col, pairs_col = st.columns([3, 2])
 with heatmap_col:
@@ -43,7 +81,7 @@ with pairs_col:
         },
         hide_index=True,
     )
-    st.caption(f"Of the {dim * (dim - 1) // 2:,} pairs i < j, as in the studies' table.")
+    st.caption(f"Of the {pair_count:,} pairs i < j, as in the studies' table.")
     default = float(np.clip(correlations.threshold, 0.05, 0.95))
     threshold = st.slider("Threshold on |r|", 0.05, 0.95, default, 0.05, key="corr_threshold")
     pair_i, pair_j, pair_r = pairs_above(matrix, threshold)
@@ -69,36 +107,30 @@ with pairs_col:
     else:
         st.info(f"No pair of components has |r| > {threshold:g}.")
 
-st.subheader("Scatter plots of the top pairs")
-if not total:
-    upper_i, upper_j = np.triu_indices(dim, k=1)
-    upper_r = np.nan_to_num(matrix[upper_i, upper_j])
-    hint = ""
-    if upper_r.size:
-        k = int(np.argmax(np.abs(upper_r)))
-        hint = f" The strongest pair is {upper_i[k]}-{upper_j[k]} (r = {upper_r[k]:.2f})."
-    st.info(f"No pair has |r| > {threshold:g}, so there is nothing to plot.{hint}")
+st.subheader("Scatter plots of the strongest pairs")
+top_i, top_j, top_r = strongest_pairs(matrix)
+if not len(top_r):
+    st.info("No pair of components has a nonzero r, so there is no pair to plot.")
     st.stop()
 left, right = st.columns(2)
 with left:
     limit = st.slider("Uniform limit b of the random vectors", 0.5, 8.0, 4.0, 0.5, key="corr_limit")
 with right:
     row = st.number_input("Chosen data point: image row", 0, len(data) - 1, 0, key="corr_row")
-pairs = list(zip(pair_i[:MAX_PAIRS].tolist(), pair_j[:MAX_PAIRS].tolist()))
+pairs = list(zip(top_i.tolist(), top_j.tolist()))
 random_points = sample_latents("uniform", RANDOM_VECTORS, dim, SEED, limit=limit)
 grid = figures.pair_scatter_grid(
     data, pairs, random_points, int(row), matrix, max_points=MAX_POINTS, seed=SEED
 )
-if total < MAX_PAIRS:
-    st.info(
-        f"Only {total} pairs have |r| > {threshold:g}, so the grid shows {total} plots, "
-        f"not {MAX_PAIRS}."
-    )
 st.plotly_chart(grid, width="stretch")
-shown = f"the top {MAX_PAIRS}" if total > MAX_PAIRS else f"all {total}"
+if len(pairs) == pair_count:
+    shown = f"all {pair_count:,}"
+else:
+    shown = f"the {len(pairs)} strongest of all {pair_count:,}"
+above = min(total, len(pairs))  # both lists are sorted by |r|
 st.caption(
-    f"Component j against i for {shown} pairs with |r| > {threshold:g} (titles: i-j and r): "
-    f"{min(len(data), MAX_POINTS):,} data points "
-    f"(blue), {RANDOM_VECTORS} uniform random vectors in [-{limit:g}, {limit:g}]^d (red, seed "
-    f"{SEED}), image {row} (orange) and the origin (yellow)."
+    f"Component j against i for {shown} pairs ({above} of them with |r| > {threshold:g}; "
+    f"titles: i-j and r): {min(len(data), MAX_POINTS):,} data points (blue), "
+    f"{RANDOM_VECTORS} uniform random vectors in [-{limit:g}, {limit:g}]^d (red, seed {SEED}), "
+    f"image {row} (orange) and the origin (yellow)."
 )
