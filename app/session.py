@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import loaders
+from app.build_progress import runs_being_built, show_build_progress
 from model.runs import STAGE_COMMANDS, ArtifactLayout, Run, RunError
 
 ARTIFACTS_ENV = "ZSPACE_ARTIFACTS"  # where the runs are; default ./artifacts
@@ -22,9 +23,30 @@ def layout() -> ArtifactLayout:
     return ArtifactLayout(artifacts_root())
 
 
+def run_names() -> list[str]:
+    """The runs a person can pick: all but those a background build has not yet analysed."""
+    root = artifacts_root()
+    building = runs_being_built(root)
+    return [
+        name
+        for name in loaders.run_names(str(root))
+        if name not in building or _analysed(root, name)
+    ]
+
+
+def _analysed(root: Path, name: str) -> bool:
+    """The run's analysis is recorded (a build may be checking it again, or adding maps)."""
+    try:
+        return loaders.open_run(str(ArtifactLayout(root).run(name))).stage("analyze") is not None
+    except (RunError, ValueError, OSError):
+        return False
+
+
 def run_picker() -> None:
-    """The sidebar's run selector; the choice lives in the session and in the URL (?run=)."""
-    names = loaders.run_names(str(artifacts_root()))
+    """The sidebar's run selector and the progress of runs still being built (they join the
+    picker when ready); the choice lives in the session and in the URL (?run=)."""
+    names = run_names()
+    show_build_progress(artifacts_root())
     if not names:
         return
     wanted = st.query_params.get(RUN_KEY) or st.session_state.get(RUN_KEY)
@@ -47,6 +69,9 @@ def current_run() -> Run:
     """The selected run, or a message naming what is missing and how to make it."""
     root = artifacts_root()
     name = st.session_state.get(RUN_KEY)
+    if name is None and runs_being_built(root):
+        st.info("The first run is still being built (its progress is in the sidebar).")
+        st.stop()
     if name is None:
         show_missing(f"No runs under `{root}/runs/` yet.", "python -m scripts.quickstart")
     try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -21,9 +22,37 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def run(main: Callable[[], int | None]) -> int:
-    """Run a command's body: log to stderr, turn user errors into `error: ...` and exit code 2."""
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Send this process's file descriptor 2 (C++ logging included) to /dev/null for a while."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow without its C++ start-up lines (oneDNN, CPU features, absl): TF 2.21
+    logs them while loading, before TF_CPP_MIN_LOG_LEVEL can filter them."""
+    if "tensorflow" in sys.modules:
+        return
+    with _stderr_silenced():
+        import tensorflow  # noqa: F401
+
+
+def run(main: Callable[[], int | None], tensorflow: bool = True) -> int:
+    """Run a command's body: log to stderr, turn user errors into `error: ...` and exit code 2.
+
+    `tensorflow`: the body uses it, so it is imported first, quietly.
+    """
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if tensorflow:
+        import_tensorflow_quietly()
     try:
         return main() or 0
     except USER_ERRORS as error:

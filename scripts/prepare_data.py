@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
-    return run(body)
+    return run(body, tensorflow=False)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         save_png(image_grid(dataset.read(args.start, stop), args.columns), args.out)
         print(f"preview_data: images {args.start}..{stop - 1} -> {args.out}")
 
-    return run(body)
+    return run(body, tensorflow=False)
 
 
 if __name__ == "__main__":

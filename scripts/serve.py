@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS
+from scripts.common import DEFAULT_ARTIFACTS, import_tensorflow_quietly
 
 REPO = Path(__file__).resolve().parents[1]
 ENTRY = REPO / "app" / "streamlit_app.py"
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     print(f"zspace dashboard: loading the runs under {root} ...", flush=True)
+    import_tensorflow_quietly()
     from app.warmup import warm_up
 
     warm_up(root, report=lambda line: print(line, flush=True))

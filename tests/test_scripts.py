@@ -7,12 +7,12 @@ import pytest
 
 from model.data.store import Dataset
 from model.runs import Run
-from scripts import analyze, encode, prepare_data, preview_data, quickstart, train
+from scripts import analyze, build, encode, prepare_data, preview_data, quickstart, train
 from tests.conftest import TINY_OVERRIDES
 
 
 @pytest.mark.parametrize(
-    "command", [prepare_data, train, encode, analyze, preview_data, quickstart]
+    "command", [prepare_data, train, encode, analyze, build, preview_data, quickstart]
 )
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -11,7 +11,7 @@ from PIL import Image
 from app import figures, loaders
 from app.cards import card
 from app.images import download_png
-from app.session import artifacts_root, current_run, layout, require
+from app.session import current_run, layout, require, run_names
 from model.analysis.logvar_stats import LogvarAnalysis
 from model.analysis.radius import RadiusAnalysis
 from model.generation import DEFAULT_SHARPNESS, sample_latents, sharpen
@@ -25,7 +25,7 @@ BIN_WIDTHS = (0.5, 0.25, 0.1, 0.05)
 
 run = current_run()
 require(run, "train")
-names = loaders.run_names(str(artifacts_root()))
+names = run_names()
 preferred = [name for name in PREFERRED if name in names]
 default = list(dict.fromkeys([*preferred, run.name, *names]))
 st.title("Compare runs")

@@ -77,6 +77,11 @@ with st.sidebar:
         key="proj_view",
     )
     view = st.session_state.proj_view
+    if not tsne_names:
+        st.caption(
+            "No t-SNE maps in this run's analysis yet: a background build adds them, or "
+            f"`python -m scripts.analyze --run {run.name} --force`."
+        )
     if view == "pca":
         components = pca.n_components
         clamp("proj_pc_x", 1, components, 1)

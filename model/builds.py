@@ -1,0 +1,233 @@
+"""Runs built one after another (train, encode, analyze), with their progress in a JSON file.
+
+`build_runs` writes `builds.json` at the artifacts root as it goes; the dashboard reads it to
+say which runs are still being built and how far along they are. Every stage skips when its
+outputs are current and training resumes from its last epoch, so building again after a stop
+continues where it left off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from model.analysis.stage import STEPS, AnalysisConfig
+from model.config import RunConfig
+from model.files import read_json, write_json
+from model.runs import ArtifactLayout
+from model.stages import (
+    StageReport,
+    analysis_config,
+    analyze_stage,
+    encode_stage,
+    train_stage,
+)
+
+BUILDS_FILE = "builds.json"
+STAGES = ("train", "encode", "analyze")
+MAPS = "maps"  # the state of a run whose t-SNE maps are being added (it can be shown already)
+MapsWhen = Literal["with", "last", "skip"]
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """Where one run's build stands: "queued", a stage, "maps", "ready" or "failed"."""
+
+    run: str
+    state: str = "queued"
+    done: int = 0  # units of the current stage done (epochs, analysis steps)
+    total: int = 0
+    detail: str = ""  # e.g. "epoch 3 of 8"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("ready", "failed")
+
+    @property
+    def viewable(self) -> bool:
+        """Trained, encoded and analysed (its t-SNE maps may still be on their way)."""
+        return self.state not in ("queued", *STAGES)
+
+    @property
+    def fraction(self) -> float:
+        """Of the stages up to a viewable run, each a third; of the maps once viewable."""
+        within = self.done / self.total if self.total else 0.0
+        if self.state == MAPS:
+            return within
+        if self.state not in STAGES:
+            return 1.0 if self.finished else 0.0
+        return (STAGES.index(self.state) + within) / len(STAGES)
+
+    def describe(self) -> str:
+        words = {
+            "queued": "waiting",
+            "train": "training",
+            "encode": "encoding",
+            "analyze": "analysing",
+            MAPS: "adding its t-SNE maps",
+            "ready": "ready",
+            "failed": "failed",
+        }
+        text = words.get(self.state, self.state)
+        return f"{text}, {self.detail}" if self.detail else text
+
+
+@dataclass(frozen=True)
+class BuildStatus:
+    """What `build_runs` last wrote: its process, and every run it was asked for."""
+
+    pid: int
+    host: str
+    started: float  # seconds since the epoch
+    runs: tuple[RunProgress, ...]
+
+    @property
+    def alive(self) -> bool:
+        """The builder is still running (on this machine; another host's builder is trusted)."""
+        if self.host != socket.gethostname():
+            return True
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def unfinished(self) -> list[RunProgress]:
+        return [progress for progress in self.runs if not progress.finished]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BuildStatus:
+        return cls(
+            pid=int(data["pid"]),
+            host=str(data["host"]),
+            started=float(data["started"]),
+            runs=tuple(RunProgress(**entry) for entry in data["runs"]),
+        )
+
+
+def read_build_status(root: Path) -> BuildStatus | None:
+    """The last build's status, or None if there is none or it cannot be read."""
+    path = root / BUILDS_FILE
+    try:
+        return BuildStatus.from_dict(read_json(path))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+class _StatusFile:
+    """The status of this process's build, rewritten atomically on every change."""
+
+    def __init__(self, root: Path, runs: Sequence[str]) -> None:
+        self.path = root / BUILDS_FILE
+        self.status = BuildStatus(
+            os.getpid(), socket.gethostname(), time.time(), tuple(RunProgress(r) for r in runs)
+        )
+        self._write()
+
+    def set(self, run: str, state: str, done: int = 0, total: int = 0, detail: str = "") -> None:
+        runs = tuple(
+            RunProgress(run, state, done, total, detail) if progress.run == run else progress
+            for progress in self.status.runs
+        )
+        self.status = dataclasses.replace(self.status, runs=runs)
+        self._write()
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(self.path, self.status.to_dict())
+
+
+def build_runs(
+    layout: ArtifactLayout,
+    runs: Mapping[str, RunConfig],
+    maps: MapsWhen = "with",
+    analysis: AnalysisConfig | None = None,
+    progress: bool = True,
+) -> None:
+    """Train, encode and analyze each run of `runs` (name: config) in order.
+
+    `maps`: "with" analyses each run with its t-SNE maps; "skip" without them; "last" without
+    them first, then adds the maps of every run at the end, so every run can be looked at
+    sooner. A failure marks the run failed and is raised; a Ctrl+C leaves the status as it was,
+    which the dashboard shows as stopped. `analysis`: the settings with maps (default: the
+    defaults of `analyze`).
+    """
+    analysis = analysis or AnalysisConfig()
+    status = _StatusFile(layout.root, list(runs))
+    without_maps = dataclasses.replace(analysis, tsne_variants=())
+    plan = _Plan(layout, status, progress, analysis, without_maps)
+    for run, config in runs.items():
+        first = analysis if maps == "with" else without_maps
+        plan.build(run, config, STAGES, first, "ready" if maps != "last" else MAPS)
+    if maps == "last":
+        for run, config in runs.items():
+            plan.build(run, config, ("analyze",), analysis, "ready")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    layout: ArtifactLayout
+    status: _StatusFile
+    progress: bool
+    with_maps: AnalysisConfig
+    without_maps: AnalysisConfig
+
+    def build(
+        self,
+        run: str,
+        config: RunConfig,
+        stages: Sequence[str],
+        analysis: AnalysisConfig,
+        last_state: str,
+    ) -> None:
+        adding_maps = stages == ("analyze",)
+        stage = stages[0]
+        try:
+            for stage in stages:
+                state = MAPS if adding_maps else stage
+                self.status.set(run, state)
+                print(self._run(run, config, stage, state, analysis).message, flush=True)
+        except Exception:
+            self.status.set(run, "failed", detail=f"the {stage} stage failed")
+            raise
+        self.status.set(run, last_state)
+
+    def _run(
+        self, run: str, config: RunConfig, stage: str, state: str, analysis: AnalysisConfig
+    ) -> StageReport:
+        if stage == "train":
+            epochs = config.train.epochs
+
+            def epoch_done(epoch: int) -> None:
+                self.status.set(run, state, epoch, epochs, f"epoch {epoch} of {epochs} done")
+
+            return train_stage(
+                self.layout, run, config, progress=self.progress, on_epoch_end=epoch_done
+            )
+        if stage == "encode":
+            return encode_stage(self.layout, run, progress=self.progress)
+        steps = len(STEPS)
+
+        def step_started(name: str, index: int) -> None:
+            self.status.set(run, state, index, steps, f"{name} (step {index + 1} of {steps})")
+
+        recorded = analysis_config(self.layout, run)
+        if recorded == self.with_maps:
+            analysis = recorded  # the maps are there already: nothing to redo
+        # An analysis without maps (as this builder makes) is replaced by one with them; any
+        # other analysis is the user's, and a different one is refused as `analyze` refuses it.
+        force = analysis == self.with_maps and recorded == self.without_maps
+        return analyze_stage(
+            self.layout, run, analysis, force, self.progress, on_step=step_started
+        )
