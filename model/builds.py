@@ -74,6 +74,8 @@ class RunProgress:
             "ready": "ready",
             "failed": "failed",
         }
+        if self.state == MAPS and not self.total:
+            return "ready to look at; its t-SNE maps come last"
         text = words.get(self.state, self.state)
         return f"{text}, {self.detail}" if self.detail else text
 

@@ -209,11 +209,14 @@ def _analysis(latents_path: str, tsne_iterations: int) -> dict[str, Any]:
     import numpy as np
 
     from model.analysis.stage import AnalysisConfig, Latents, analyze_latents
+    from model.parallel import available_cores
 
     z = np.load(latents_path, mmap_mode="r")
     config = AnalysisConfig(tsne_iterations=tsne_iterations)
     out = Path(latents_path).with_suffix(".analysis")
-    _, metrics = analyze_latents(Latents(z, None, None), None, config, out, progress=False)
+    _, metrics = analyze_latents(
+        Latents(z, None, None), None, config, out, progress=False, workers=available_cores()
+    )
     return {"step_seconds": metrics["step_seconds"], "rows": len(z), "dim": z.shape[1]}
 
 

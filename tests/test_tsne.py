@@ -1,4 +1,6 @@
 import dataclasses
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,3 +170,44 @@ def test_maps_side_by_side_equal_the_maps_made_one_at_a_time(data):
         assert result.kl_divergence == alone.kl_divergence
     with pytest.raises(ValueError, match="perplexity 50 needs at least"):
         tsne_maps(latents[:100], [FAST, dataclasses.replace(FAST, perplexity=50)], workers=2)
+
+
+def test_ctrl_c_ends_the_worker_processes_at_once(tmp_path):
+    """SIGINT to a process computing maps side by side: it exits within seconds and none of
+    its workers runs on (they ignore SIGINT themselves and would otherwise finish their map)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    script = tmp_path / "maps.py"
+    script.write_text(
+        "import dataclasses, numpy as np\n"
+        "from model.analysis.tsne import TsneParams, tsne_maps\n"
+        "data = np.random.default_rng(0).normal(size=(3000, 8)).astype(np.float32)\n"
+        "slow = TsneParams(n_iter=100_000)\n"
+        "print('started', flush=True)\n"
+        "tsne_maps(data, [slow, dataclasses.replace(slow, seed=1)], workers=2)\n"
+    )
+    repo = str(Path(__file__).resolve().parents[1])
+    child = subprocess.Popen(
+        [sys.executable, str(script)], cwd=repo, env={**os.environ, "PYTHONPATH": repo},
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert child.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 60
+    workers = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        workers = [
+            p for p in psutil.Process(child.pid).children(recursive=True)
+            if "resource_tracker" not in " ".join(p.cmdline())
+        ]  # fmt: skip
+        time.sleep(0.2)
+    assert len(workers) == 2
+    time.sleep(3)  # the maps are under way
+    child.send_signal(signal.SIGINT)
+    child.wait(timeout=20)
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive

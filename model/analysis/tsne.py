@@ -14,13 +14,13 @@ oversubscription made it 50x slower.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import multiprocessing
 import queue
 import signal
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -39,6 +39,7 @@ PROGRESS_EVERY = 10  # iterations between progress-bar updates
 # faster than openTSNE's default Annoy index (3 s against 20-27 s here), and the same on every
 # machine. Beyond it exact search grows as N^2 and the Annoy index is used.
 EXACT_NEIGHBOURS_MAX = 50_000
+PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 
 
 @dataclass(frozen=True)
@@ -204,27 +205,22 @@ def tsne_maps(
     context = multiprocessing.get_context("spawn")
     done_iterations = context.Queue()
     total = sum(_iterations(params) for params in variants)
-    bar = tqdm(total=total, desc=f"t-SNE {len(variants)} maps", disable=not progress)
-    executor = ProcessPoolExecutor(
-        min(workers, len(jobs)), context, initializer=_start_worker, initargs=(done_iterations,)
-    )
-    futures: dict[Future, int] = {}
-    try:
-        futures = {executor.submit(_worker_map, *jobs[k]): k for k in order}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in finished:
-                future.result()  # a worker's error is raised here
+    processes = min(workers, len(jobs))
+    # Leaving the pool (done, an error, Ctrl+C) terminates its workers at once.
+    with (
+        tqdm(total=total, desc=f"t-SNE {len(variants)} maps", disable=not progress) as bar,
+        context.Pool(processes, _start_worker, (done_iterations,)) as pool,
+    ):
+        pending = {k: pool.apply_async(_worker_map, jobs[k]) for k in order}
+        while not all(result.ready() for result in pending.values()):
+            for result in pending.values():
+                if result.ready() and not result.successful():
+                    result.get()  # raises the worker's error
+            time.sleep(0.2)
             _drain(done_iterations, bar)
+        maps = [pending[k].get() for k in range(len(jobs))]
         bar.update(total - bar.n)
-        maps = [None] * len(jobs)
-        for future, k in futures.items():
-            maps[k] = future.result()
-        return maps
-    finally:
-        bar.close()
-        _stop(executor)
+    return maps
 
 
 _DONE_ITERATIONS: multiprocessing.Queue | None = None  # a worker's progress channel
@@ -234,6 +230,10 @@ def _start_worker(done_iterations: multiprocessing.Queue) -> None:
     global _DONE_ITERATIONS
     _DONE_ITERATIONS = done_iterations
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    try:  # Linux: end with the parent even if it is killed, never run on as an orphan
+        ctypes.CDLL("libc.so.6").prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def _worker_map(rows: np.ndarray, indices: np.ndarray, params: TsneParams) -> TsneMap:
@@ -251,15 +251,6 @@ def _drain(done_iterations: multiprocessing.Queue, bar: tqdm) -> None:
             bar.update(done_iterations.get_nowait())
         except queue.Empty:
             return
-
-
-def _stop(executor: ProcessPoolExecutor) -> None:
-    """Shut the pool down; on an error or Ctrl+C, end the maps still running at once."""
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in list((executor._processes or {}).values()):
-        if process.is_alive():
-            process.terminate()
-    executor.shutdown(wait=True)
 
 
 def neighbours_method(points: int) -> str:
