@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,12 +46,25 @@ def import_tensorflow_quietly() -> None:
         import tensorflow  # noqa: F401
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> None:
+    """Ctrl+C (SIGINT) and `kill` / `docker stop` (SIGTERM) both stop a command as Ctrl+C does,
+    keeping what is finished. Set explicitly: a process started in the background by a
+    non-interactive shell, or by one that was, inherits SIGINT ignored."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
+
+
 def run(main: Callable[[], int | None], tensorflow: bool = True) -> int:
     """Run a command's body: log to stderr, turn user errors into `error: ...` and exit code 2.
 
     `tensorflow`: the body uses it, so it is imported first, quietly.
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    _stop_on_signals()
     if tensorflow:
         import_tensorflow_quietly()
     try:

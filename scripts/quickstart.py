@@ -83,7 +83,7 @@ def stop(process: subprocess.Popen) -> None:
     """Stop the background build as Ctrl+C would (finished stages and epochs are kept)."""
     if process.poll() is not None:
         return
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGTERM)
     try:
         process.wait(STOP_SECONDS)
     except subprocess.TimeoutExpired:

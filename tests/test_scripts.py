@@ -1,6 +1,10 @@
 """The command-line entry points, run as a user would: exit codes, outputs, messages."""
 
 import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +13,8 @@ from model.data.store import Dataset
 from model.runs import Run
 from scripts import analyze, build, encode, prepare_data, preview_data, quickstart, train
 from tests.conftest import TINY_OVERRIDES
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -81,3 +87,24 @@ def test_user_errors_are_one_line_messages(tmp_path, capsys):
     empty.mkdir()
     assert prepare_data.main(["folder", str(empty), *root]) == 2
     assert str(empty) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_command_stops_cleanly_on_ctrl_c_or_kill_even_if_started_with_sigint_ignored(signum):
+    """A shell's background jobs inherit SIGINT ignored; commands stop on it (and on SIGTERM)
+    all the same, as Ctrl+C stops them: exit code 130 and the 'kept' message."""
+    code = (
+        "import signal, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from scripts.common import run\n"
+        "body = lambda: print('started', flush=True) or time.sleep(60)\n"
+        "raise SystemExit(run(body, tensorflow=False))\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert child.stdout.readline().strip() == "started"
+    child.send_signal(signum)
+    assert child.wait(timeout=10) == 130
+    assert "finished stages and checkpoints are kept" in child.stderr.read()
