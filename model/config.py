@@ -161,13 +161,14 @@ def _parse_like(name: str, text: str, current: Any) -> Any:
         raise ValueError(f"cannot set {name} to {text!r}: {error}") from error
 
 
-# Sized for 2 CPU cores: about 75 s an epoch on the 18,000 built-in training faces at 64 px on
-# this project's machine, 6 minutes in all; samples from N(0, I) decode to recognisable faces.
+# Sized for 2 CPU cores: about 90 s an epoch on the 18,000 built-in training faces at 64 px on
+# this project's slowest machine, 6 minutes in all, so the quick start's dashboard opens within
+# 8 minutes of the install; samples from N(0, I) already decode to recognisable faces.
 # `train --run demo --epochs 16` continues it to sharper faces.
 _DEMO = RunConfig(
     dataset="synthetic64",
     model=ModelConfig(image_size=64, z_dim=64, kl_factor=1.0),
-    train=TrainConfig(epochs=5),
+    train=TrainConfig(epochs=4),
 )
 _CELEBA = RunConfig(dataset="celeba", model=ModelConfig(), train=TrainConfig(epochs=24))
 # The studies' plain AE: one z head, no KL, no BatchNormalization.
