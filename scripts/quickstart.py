@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from scripts import build, prepare_data, serve
-from scripts.common import DEFAULT_ARTIFACTS, import_tensorflow_quietly
+from scripts.common import DEFAULT_ARTIFACTS
 
 FIRST_RUN = "demo"
 ALL_RUNS = (FIRST_RUN, "demo-ae", "demo-tiny-kl")
@@ -36,7 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     common = ["--artifacts", str(args.artifacts)] + (["--quiet"] if args.quiet else [])
     started = time.perf_counter()
-    import_tensorflow_quietly()
     # With the dashboard: `demo` first without its t-SNE maps (the slowest step), the rest after.
     first = [FIRST_RUN, "--maps", "skip"] if not args.no_app else [*ALL_RUNS]
     for title, command, command_args in (

@@ -124,11 +124,17 @@ def select_rows(count: int, cap: int | None, seed: int) -> np.ndarray:
 
 def tsne_input(latents: np.ndarray, params: TsneParams) -> tuple[np.ndarray, np.ndarray]:
     """The selected row indices and the in-memory (n, d or k) array t-SNE runs on."""
+    indices, rows = _selected_rows(latents, params)
+    return indices, _reduced(rows, params)
+
+
+def _selected_rows(latents: np.ndarray, params: TsneParams) -> tuple[np.ndarray, np.ndarray]:
+    """The row indices the map uses and those rows as float32 (N, d), before any PCA."""
     if latents.ndim != 2:
         raise ValueError(f"need latents of shape (N, d), got {latents.shape}")
     indices = select_rows(len(latents), params.cap, params.seed)
     rows = latents if len(indices) == len(latents) else latents[indices]
-    return indices, _reduced(np.asarray(rows, dtype=np.float32), params)
+    return indices, np.asarray(rows, dtype=np.float32)
 
 
 def _reduced(data: np.ndarray, params: TsneParams) -> np.ndarray:
@@ -171,12 +177,9 @@ def _map(
 def run_tsne(latents: np.ndarray, params: TsneParams, progress: bool = False) -> TsneMap:
     """t-SNE map of `latents` (N, d) with openTSNE's FFT gradients; PCA initialisation."""
     started = time.perf_counter()
-    indices, data = tsne_input(latents, params)
+    indices, rows = _selected_rows(latents, params)
     with tqdm(total=_iterations(params), desc=f"t-SNE {params.name}", disable=not progress) as bar:
-        embedding, kl = _fit(data, params, bar.update if progress else None)
-    return _map(
-        embedding, indices, params, "openTSNE", kl, started, neighbors=neighbours_method(len(data))
-    )
+        return _opentsne_map(rows, indices, params, bar.update if progress else None, started)
 
 
 def tsne_maps(
@@ -194,13 +197,7 @@ def tsne_maps(
         raise ValueError(f"workers must be at least 1, got {workers}")
     if workers == 1 or len(variants) < 2:
         return [run_tsne(latents, params, progress) for params in variants]
-    if latents.ndim != 2:
-        raise ValueError(f"need latents of shape (N, d), got {latents.shape}")
-    jobs = []
-    for params in variants:
-        indices = select_rows(len(latents), params.cap, params.seed)
-        rows = latents if len(indices) == len(latents) else latents[indices]
-        jobs.append((np.asarray(rows, dtype=np.float32), indices, params))
+    jobs = [(*_selected_rows(latents, params), params) for params in variants]
     order = sorted(range(len(jobs)), key=lambda k: jobs[k][2].pca_components or 0, reverse=True)
     context = multiprocessing.get_context("spawn")
     done_iterations = context.Queue()
@@ -236,13 +233,9 @@ def _start_worker(done_iterations: multiprocessing.Queue) -> None:
         pass
 
 
-def _worker_map(rows: np.ndarray, indices: np.ndarray, params: TsneParams) -> TsneMap:
-    started = time.perf_counter()
+def _worker_map(indices: np.ndarray, rows: np.ndarray, params: TsneParams) -> TsneMap:
     channel = _DONE_ITERATIONS
-    embedding, kl = _fit(_reduced(rows, params), params, channel.put if channel else None)
-    return _map(
-        embedding, indices, params, "openTSNE", kl, started, neighbors=neighbours_method(len(rows))
-    )
+    return _opentsne_map(rows, indices, params, channel.put if channel else None)
 
 
 def _drain(done_iterations: multiprocessing.Queue, bar: tqdm) -> None:
@@ -260,6 +253,23 @@ def neighbours_method(points: int) -> str:
 
 def _iterations(params: TsneParams) -> int:
     return params.early_exaggeration_iter + params.n_iter
+
+
+def _opentsne_map(
+    rows: np.ndarray,
+    indices: np.ndarray,
+    params: TsneParams,
+    on_iterations: Callable[[int], object] | None,
+    started: float | None = None,
+) -> TsneMap:
+    """The map of the selected `rows` (their PCA first, if the map has one) with openTSNE;
+    `on_iterations(n)` hears of every n iterations done."""
+    started = time.perf_counter() if started is None else started
+    data = _reduced(rows, params)
+    embedding, kl = _fit(data, params, on_iterations)
+    return _map(
+        embedding, indices, params, "openTSNE", kl, started, neighbors=neighbours_method(len(data))
+    )
 
 
 def _fit(
