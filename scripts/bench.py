@@ -329,10 +329,10 @@ def bench_projection_render(workdir: Path, sizes: dict[str, int]) -> None:
     import plotly.offline
 
     from app.figures import projection_scatter
-    from scripts.browser import CHROMIUM, CHROMIUM_ARGS
+    from scripts.browser import CHROMIUM, CHROMIUM_ARGS, browser_missing
 
-    if not CHROMIUM.exists():
-        print("# projection render skipped: no /usr/bin/chromium (apt-get install chromium)")
+    if missing := browser_missing():
+        print(f"# projection render skipped: {missing}")
         return
     from playwright.sync_api import sync_playwright
 

@@ -196,10 +196,10 @@ def _sample_rerun(artifacts: str, reruns: int) -> dict[str, Any]:
 def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
     """Press-to-painted latency on every live view (1 session) and in a room (4 and 8 sessions
     in the full benchmark)."""
-    from scripts.browser import CHROMIUM, dashboard_server
+    from scripts.browser import browser_missing, dashboard_server
 
-    if not CHROMIUM.exists():
-        print("# live benchmark skipped: no /usr/bin/chromium (apt-get install chromium)")
+    if missing := browser_missing():
+        print(f"# live benchmark skipped: {missing}")
         return
     count = sizes["live_latents"]
     artifacts = live_artifacts(workdir, count)

@@ -11,12 +11,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from scripts.health import health_problem
 from scripts.serve import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,6 +34,18 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # a rerun h
 IMAGES = '[data-testid="stImage"] img'  # the decoded faces a page shows
 
 
+def browser_missing() -> str | None:
+    """Why no real-browser figure can be taken here, or None when chromium and Playwright are
+    both installed."""
+    if not CHROMIUM.exists():
+        return "no /usr/bin/chromium (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "no Playwright (pip install -r requirements-dev.txt)"
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("localhost", 0))
@@ -41,18 +53,15 @@ def free_port() -> int:
 
 
 def wait_healthy(url: str, timeout: float, server: subprocess.Popen | None = None) -> float:
-    """Seconds until `url`/_stcore/health answers 200; RuntimeError after `timeout` or if the
-    server process exits first."""
+    """Seconds until `url`'s health endpoint answers "ok"; RuntimeError after `timeout` or if
+    the server process exits first."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if server is not None and server.poll() is not None:
             raise RuntimeError(f"the dashboard server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return time.monotonic() - started
-        except OSError:
-            time.sleep(0.1)
+        if health_problem(url, timeout=2) is None:
+            return time.monotonic() - started
+        time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
