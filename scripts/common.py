@@ -65,9 +65,9 @@ def run(main: Callable[[], int | None], tensorflow: bool = True) -> int:
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     _stop_on_signals()
-    if tensorflow:
-        import_tensorflow_quietly()
     try:
+        if tensorflow:
+            import_tensorflow_quietly()
         return main() or 0
     except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)

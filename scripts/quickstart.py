@@ -3,7 +3,9 @@
 Builds the synthetic faces and the `demo` VAE (train, encode, analyze), opens the dashboard, and
 meanwhile builds the `demo-ae` and `demo-tiny-kl` runs and then the t-SNE maps of all three in
 the background: the sidebar shows the progress, and each run joins the run picker when ready.
-Ctrl+C stops everything; running the command again skips what is done and continues the rest.
+Ctrl+C stops everything; running the command again serves at once if a run can be looked at,
+and continues the rest in the background. An artifacts folder that holds runs of its own and none
+of the demo runs (your CelebA runs, say) is served as it is, with nothing built.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Literal
 
 from scripts import build, prepare_data, serve
-from scripts.common import DEFAULT_ARTIFACTS
+from scripts.common import DEFAULT_ARTIFACTS, import_tensorflow_quietly
 
 FIRST_RUN = "demo"
 ALL_RUNS = (FIRST_RUN, "demo-ae", "demo-tiny-kl")
@@ -34,6 +37,65 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
     parser.add_argument("--address", default="localhost", help="default localhost")
     args = parser.parse_args(argv)
+    todo = "all" if args.no_app else what_to_build(args.artifacts)
+    if todo == "all":
+        code = build_first_run(args)
+        if code or args.no_app:
+            return code
+    else:
+        print(f"== {_SERVING[todo].format(runs=args.artifacts / 'runs')}", flush=True)
+    background = start_background_build(args.artifacts.resolve()) if todo in BUILDING else None
+    try:
+        address = ["--port", str(args.port), "--address", args.address]
+        return serve.main(["--artifacts", str(args.artifacts), *address])
+    finally:
+        if background is not None:
+            stop(background)
+
+
+ToDo = Literal["all", "rest", "built", "own"]
+BUILDING: tuple[ToDo, ...] = ("all", "rest")  # the cases that build beside the dashboard
+_SERVING = {
+    "rest": "a run under {runs}/ is ready: the dashboard opens at once",
+    "built": "the demo runs under {runs}/ are built: the dashboard opens at once",
+    "own": "{runs}/ holds your own runs and none of the demo runs: serving them, building "
+    "nothing (`python -m scripts.build` builds the demo runs)",
+}
+
+
+def what_to_build(artifacts: Path) -> ToDo:
+    """What to build. "all": the data set and `demo` before the dashboard, the rest beside it;
+    "rest": a run can be looked at already, so the dashboard opens at once and the rest is
+    built beside it; "built": the last build finished all three runs; "own": the folder holds
+    runs of its own and none of the demo runs, which are then not built."""
+    import_tensorflow_quietly()  # model.builds loads it; every command after this needs it too
+    from model.builds import read_build_status
+    from model.runs import ArtifactLayout
+
+    layout = ArtifactLayout(artifacts)
+    names = [path.name for path in layout.runs()]
+    if names and not set(names) & set(ALL_RUNS):
+        return "own"
+    status = read_build_status(layout.root)
+    if status and not status.alive:
+        ready = {progress.run for progress in status.runs if progress.state == "ready"}
+        if ready >= set(ALL_RUNS) and set(ALL_RUNS) <= set(names):
+            return "built"
+    return "rest" if any(_analysed(layout.run(name)) for name in names) else "all"
+
+
+def _analysed(run_dir: Path) -> bool:
+    from model.runs import Run, RunError
+
+    try:
+        return Run.open(run_dir).stage("analyze") is not None
+    except (RunError, OSError, ValueError):
+        return False
+
+
+def build_first_run(args: argparse.Namespace) -> int:
+    """The data set and `demo` without its t-SNE maps (all three runs with their maps when there
+    is no dashboard to open); the exit code of the step that failed, or 0."""
     common = ["--artifacts", str(args.artifacts)] + (["--quiet"] if args.quiet else [])
     started = time.perf_counter()
     # With the dashboard: `demo` first without its t-SNE maps (the slowest step), the rest after.
@@ -51,14 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             return code
     minutes = (time.perf_counter() - started) / 60
     print(f"== ready in {minutes:.1f} min, under {args.artifacts}/runs/")
-    if args.no_app:
-        return 0
-    background = start_background_build(args.artifacts.resolve())
-    try:
-        address = ["--port", str(args.port), "--address", args.address]
-        return serve.main(["--artifacts", str(args.artifacts), *address])
-    finally:
-        stop(background)
+    return 0
 
 
 def start_background_build(artifacts: Path) -> subprocess.Popen:

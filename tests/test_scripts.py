@@ -1,7 +1,9 @@
 """The command-line entry points, run as a user would: exit codes, outputs, messages."""
 
 import json
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,16 +11,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from model.builds import BUILDS_FILE, BuildStatus, RunProgress
 from model.data.store import Dataset
-from model.runs import Run
-from scripts import analyze, build, encode, prepare_data, preview_data, quickstart, train
+from model.files import write_json
+from model.runs import ArtifactLayout, Run
+from scripts import analyze, build, encode, health, prepare_data, preview_data, quickstart, train
+from scripts.browser import free_port, wait_healthy
 from tests.conftest import TINY_OVERRIDES
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    "command", [prepare_data, train, encode, analyze, build, preview_data, quickstart]
+    "command", [prepare_data, train, encode, analyze, build, preview_data, quickstart, health]
 )
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -108,3 +113,56 @@ def test_a_command_stops_cleanly_on_ctrl_c_or_kill_even_if_started_with_sigint_i
     child.send_signal(signum)
     assert child.wait(timeout=10) == 130
     assert "finished stages and checkpoints are kept" in child.stderr.read()
+
+
+def test_the_quick_start_builds_only_what_a_folder_lacks(built_runs, tmp_path):
+    layout = ArtifactLayout(tmp_path / "artifacts")
+    assert quickstart.what_to_build(layout.root) == "all"  # nothing there yet
+    shutil.copytree(built_runs / "encoded" / "datasets", layout.root / "datasets")
+    assert quickstart.what_to_build(layout.root) == "all"  # a data set, no run
+
+    shutil.copytree(built_runs / "encoded" / "runs" / "tiny", layout.run("demo"))
+    assert quickstart.what_to_build(layout.root) == "all"  # demo trained, not yet analysed
+    shutil.rmtree(layout.run("demo"))
+    shutil.copytree(built_runs / "artifacts" / "runs" / "tiny", layout.run("demo"))
+    assert quickstart.what_to_build(layout.root) == "rest"  # demo can be looked at
+
+    for name in quickstart.ALL_RUNS[1:]:
+        shutil.copytree(layout.run("demo"), layout.run(name))
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    ready = tuple(RunProgress(name, "ready") for name in quickstart.ALL_RUNS)
+    status = BuildStatus(int(finished.stdout), socket.gethostname(), 0.0, ready)
+    write_json(layout.root / BUILDS_FILE, status.to_dict())
+    assert quickstart.what_to_build(layout.root) == "built"  # the last build finished all three
+    shutil.rmtree(layout.run("demo-ae"))
+    assert quickstart.what_to_build(layout.root) == "rest"  # one was removed since: build it again
+
+    own = ArtifactLayout(tmp_path / "own")
+    shutil.copytree(built_runs / "encoded", own.root)
+    assert quickstart.what_to_build(own.root) == "own"  # your runs, analysed or not: served as is
+
+
+@pytest.mark.slow
+def test_the_quick_start_serves_a_folder_of_your_own_runs_at_once(built_runs, tmp_path, capsys):
+    """No build: the dashboard answers on the mounted run, and the health command says so."""
+    artifacts = tmp_path / "artifacts"
+    shutil.copytree(built_runs / "artifacts", artifacts)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scripts.quickstart", "--artifacts", str(artifacts), "--quiet",
+         "--port", str(port)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_healthy(f"http://localhost:{port}", timeout=180, server=server)
+        assert health.main(["--port", str(port)]) == 0
+        assert capsys.readouterr().out.strip().endswith("/_stcore/health: ok")
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=60)[0]
+    assert "holds your own runs and none of the demo runs" in output, output
+    assert not (artifacts / BUILDS_FILE).exists()
+    assert sorted(path.name for path in (artifacts / "runs").iterdir()) == ["tiny"]
+    assert health.main(["--port", str(port), "--timeout", "1"]) == 1
+    assert "no answer" in capsys.readouterr().out
