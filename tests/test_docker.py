@@ -1,0 +1,109 @@
+"""The Docker image builds and serves: `verify-docker` (the shared tool beside this checkout)
+builds ./Dockerfile with buildah on a stand-in Debian base and runs its CMD on a tiny run."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts.serve import REPO
+
+VERIFY_DOCKER_PLACES = (
+    REPO.parent / "shared" / "tools" / "verify-docker",
+    Path("/work/shared/tools/verify-docker"),
+)
+IMAGE = "localhost/zspace:verify"
+PORT = 8501  # the image's CMD serves here; verify-docker only watches it
+IMAGE_USER_ID = 1000  # the Dockerfile's `zspace` user, who must be able to write the artifacts
+DEV_ONLY = ("pytest", "ruff", "playwright")
+PIP_CACHES = "ls -d /root/.cache/pip /home/zspace/.cache/pip 2>/dev/null || true"
+
+pytestmark = pytest.mark.slow
+
+
+def _verify_docker() -> Path:
+    if os.geteuid() != 0:
+        pytest.skip("verify-docker builds with buildah and debootstrap, which need root")
+    tool = next((path for path in VERIFY_DOCKER_PLACES if path.is_file()), None)
+    if tool is None:
+        places = ", ".join(map(str, VERIFY_DOCKER_PLACES))
+        pytest.skip(f"verify-docker (the shared tool) is not here: looked at {places}")
+    if shutil.which("buildah") is None:
+        installed = subprocess.run(
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah",
+            check=False, shell=True, capture_output=True, text=True,
+        )  # fmt: skip
+        if installed.returncode or shutil.which("buildah") is None:
+            pytest.skip(f"buildah cannot be installed: {installed.stderr.strip()[-300:]}")
+    with socket.socket() as probe:
+        if probe.connect_ex(("localhost", PORT)) == 0:
+            pytest.fail(f"port {PORT} is in use: stop the dashboard there, the image serves on it")
+    return tool
+
+
+def _buildah(*args: str) -> str:
+    """buildah as verify-docker runs it (its storage, chroot isolation); stderr in failures."""
+    env = {**os.environ, "STORAGE_DRIVER": "vfs", "BUILDAH_ISOLATION": "chroot"}
+    command = ["buildah", *args]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, f"buildah {' '.join(args)}: {result.stderr}"
+    return result.stdout
+
+
+def _image_id() -> str:
+    """The ID of the image verify-docker last built, or "" if there is none."""
+    listed = _buildah("images", "--quiet", "--filter", f"reference={IMAGE}")
+    return listed.strip()
+
+
+def test_the_image_builds_and_serves_a_run_as_a_non_root_user(built_runs, tmp_path):
+    tool = _verify_docker()
+    artifacts = tmp_path / "artifacts"
+    shutil.copytree(built_runs / "artifacts", artifacts)
+    for path in [artifacts, *artifacts.rglob("*")]:
+        os.chown(path, IMAGE_USER_ID, IMAGE_USER_ID)
+
+    # Docker's own image format, as `docker build` makes: OCI images drop the HEALTHCHECK.
+    env = {**os.environ, "BUILDAH_FORMAT": "docker", "VERIFY_DOCKER_WAIT_S": "300"}
+    previous = _image_id()
+    result = subprocess.run(
+        [str(tool), str(artifacts), str(PORT)], check=False, cwd=REPO, env=env,
+        capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    if previous and previous != _image_id():
+        _buildah("rmi", previous)  # the last run's image, untagged now: 2 GB on disk
+    assert result.returncode == 0, output
+    assert f"served the dashboard on port {PORT}" in output
+
+    # It served the mounted run as it was: nothing built, nothing downloaded.
+    log = Path(re.search(r"\(log: (\S+)\)", output).group(1)).read_text()
+    assert "holds your own runs and none of the demo runs" in log, log
+    assert "loading the runs under /zspace/artifacts" in log, log
+    assert sorted(p.name for p in (artifacts / "runs").iterdir()) == ["tiny"]
+    assert not (artifacts / "builds.json").exists()
+
+    config = json.loads(_buildah("inspect", "--type", "image", IMAGE))["Docker"]["config"]
+    assert config["User"] == "zspace"
+    assert "8501/tcp" in config["ExposedPorts"]
+    assert "/zspace/artifacts" in config["Volumes"]
+    assert "scripts.health" in " ".join(config["Healthcheck"]["Test"])
+
+    # What serving needs and nothing else: no test or lint tools, no pip cache.
+    container = _buildah("from", IMAGE).strip()
+    try:
+        installed = _buildah("run", container, "--", "python", "-m", "pip", "list", "--format=json")
+        names = {re.sub(r"[-_.]+", "-", p["name"]).lower() for p in json.loads(installed)}
+        assert names.isdisjoint(DEV_ONLY), names & set(DEV_ONLY)
+        assert {"tensorflow-cpu", "streamlit", "opentsne"} <= names
+        caches = _buildah("run", "--user", "0:0", container, "--", "sh", "-c", PIP_CACHES)
+        assert caches.strip() == "", caches
+    finally:
+        _buildah("rm", container)
+    size = _buildah("images", "--format", "{{.Size}}", IMAGE).strip()
+    print(f"image {IMAGE}: {size}")
