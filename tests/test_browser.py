@@ -1,6 +1,7 @@
 """One real-browser test: Debian's chromium, driven by Playwright, against `scripts.serve`."""
 
 import asyncio
+import json
 
 import pytest
 
@@ -16,8 +17,12 @@ pytestmark = [
 ]
 
 
-# The sampled z-points' radii, as the "does this z land where data lives?" chart plots them.
-SAMPLED_RADII = "Array.from(document.querySelector('.js-plotly-plot')._fullData[1].x)"
+# The sampled z-points' radii, as the "does this z land where data lives?" chart plots them;
+# null until Plotly has drawn the chart, which it does after the rerun has finished.
+SAMPLED_RADII = """(() => {
+  const plot = document.querySelector('.js-plotly-plot');
+  return plot && plot._fullData && plot._fullData[1] ? Array.from(plot._fullData[1].x) : null;
+})()"""
 
 
 @pytest.fixture
@@ -37,7 +42,9 @@ def test_moving_the_sampling_slider_changes_the_faces_and_the_link(dashboard, tm
         faces.wait_for(timeout=90_000)
         page.locator(IDLE).wait_for(timeout=90_000)
         before = faces.get_attribute("src")
-        radii_before = page.evaluate(SAMPLED_RADII)
+        page.wait_for_function(f"{SAMPLED_RADII} !== null", timeout=60_000)
+        remembered = page.evaluate(f"window.__radii = JSON.stringify({SAMPLED_RADII})")
+        radii_before = json.loads(remembered)
         scale = page.get_by_role("slider", name="Scale s")
         scale.focus()
         scale.press("End")  # one key, one rerun: the slider jumps to its maximum, 3.0
@@ -48,7 +55,10 @@ def test_moving_the_sampling_slider_changes_the_faces_and_the_link(dashboard, tm
             timeout=60_000,
         )
         page.locator(IDLE).wait_for(timeout=60_000)
-        # The radius overlay follows the faces: larger radii at the larger scale.
+        # The radius overlay follows the faces (once Plotly has redrawn it): larger radii at the
+        # larger scale.
+        redrawn = f"JSON.stringify({SAMPLED_RADII}) !== window.__radii"
+        page.wait_for_function(redrawn, timeout=60_000)
         radii_after = page.evaluate(SAMPLED_RADII)
         assert len(radii_after) == len(radii_before) == 28
         assert min(radii_after) > max(radii_before)
