@@ -33,6 +33,21 @@ def read_checkpoint_record(path: Path) -> dict[str, Any]:
 
 def restore_checkpoint(model: LatentAutoencoder, path: Path) -> dict[str, Any]:
     """Load the state saved by `save_checkpoint` into a model built from the same config."""
+    values, record = checkpoint_values(model, path)
+    for variable, value in zip(training_variables(model), values):
+        variable.assign(value)
+    return record
+
+
+def training_variables(model: LatentAutoencoder) -> list:
+    """Everything a checkpoint holds: the model's variables, then the optimizer's."""
+    return [*model.variables, *model.optimizer.variables]
+
+
+def checkpoint_values(model: LatentAutoencoder, path: Path) -> tuple[list[np.ndarray], dict]:
+    """The values `save_checkpoint` saved, in `training_variables` order, each checked against
+    `model`'s variable; and the record."""
+    values: list[np.ndarray] = []
     with np.load(path) as data:
         for prefix, variables in (
             ("model", model.variables),
@@ -49,5 +64,5 @@ def restore_checkpoint(model: LatentAutoencoder, path: Path) -> dict[str, Any]:
                         f"{path}: {key} has shape {data[key].shape}, "
                         f"{variable.path} needs {tuple(variable.shape)}"
                     )
-                variable.assign(data[key])
-        return json.loads(data["record"].tobytes().decode())
+                values.append(data[key])
+        return values, json.loads(data["record"].tobytes().decode())

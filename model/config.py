@@ -11,6 +11,10 @@ from typing import Any, Literal, get_args
 
 ModelKind = Literal["vae", "ae"]
 ReconstructionLoss = Literal["bce", "mse"]
+# How `train` spreads a run over devices (model.distribute); not part of a run's configuration,
+# since it does not change what the run is.
+DistributeMode = Literal["none", "mirrored", "multi-worker"]
+DISTRIBUTE_MODES: tuple[str, ...] = get_args(DistributeMode)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,9 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 0.0005  # Adam
     seed: int = 0  # weights, shuffling and sampled eps all follow from it
+    # float16 on a GPU, bfloat16 on a CPU; the heads, the sigmoid output and the losses stay
+    # float32, and float16 gets dynamic loss scaling
+    mixed_precision: bool = False
 
     def __post_init__(self) -> None:
         _check_positive("train.epochs", self.epochs)
@@ -78,6 +85,10 @@ class TrainConfig:
             raise ValueError(f"train.learning_rate must be > 0, got {self.learning_rate}")
         if self.seed < 0:
             raise ValueError(f"train.seed must be >= 0, got {self.seed}")
+
+
+# Settings added after runs were first recorded: (section, key).
+_RECORDED_UNLESS_DEFAULT = (("train", "mixed_precision"),)
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,14 @@ class RunConfig:
             raise ValueError(f"dataset must be a plain directory name, got {self.dataset!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every setting, but those added since runs were first recorded only when they are not
+        at their default: a run made before such a setting existed stays current."""
+        data = dataclasses.asdict(self)
+        for section, key in _RECORDED_UNLESS_DEFAULT:
+            defaults = {"model": ModelConfig, "train": TrainConfig}[section]
+            if data[section][key] == defaults.__dataclass_fields__[key].default:
+                del data[section][key]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
@@ -113,7 +131,7 @@ class RunConfig:
 
     def with_overrides(self, overrides: dict[str, str]) -> RunConfig:
         """Apply `section.key=value` string overrides, e.g. {"model.z_dim": "64"}."""
-        data = self.to_dict()
+        data = dataclasses.asdict(self)
         for dotted, text in overrides.items():
             section, _, key = dotted.partition(".")
             target = data if not key else data.get(section)

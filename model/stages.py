@@ -13,9 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from model.analysis.stage import ANALYSIS_DIR, AnalysisConfig, analyze_latents, load_latents
 from model.config import RunConfig
 from model.data.store import Dataset
+from model.distribute import Replicas, start_replicas
 from model.encoding import encode_dataset
 from model.files import atomic_directory
 from model.parallel import available_cores
@@ -69,13 +72,29 @@ def train_stage(
     force: bool = False,
     progress: bool = True,
     on_epoch_end: Callable[[int], None] | None = None,
+    replicas: Replicas | None = None,
 ) -> StageReport:
-    """Train (or resume, or continue to more epochs) the run's model."""
+    """Train (or resume, or continue to more epochs) the run's model.
+
+    With several workers (`replicas`), every worker calls this with the same arguments; the
+    chief decides whether there is anything to do, and only it writes the run.
+    """
+    replicas = replicas or start_replicas()
     dataset = open_dataset(layout, config.dataset)
     run_dir = layout.run(run_name)
     params = {"config": config.to_dict(), "dataset_id": dataset_id(dataset)}
+    if not replicas.is_chief:
+        if _chiefs_word(replicas, False):  # the chief found the run up to date
+            return StageReport("train", False, f"train: {run_name} is up to date on the chief")
+        result = train(config, dataset, params["dataset_id"], layout.run(run_name) / TRAIN_DIR,
+                       progress, on_epoch_end, replicas)  # fmt: skip
+        return StageReport(
+            "train", True, f"train: worker {replicas.worker} trained epochs "
+            f"{result.resumed_from_epoch + 1}-{config.train.epochs}; the chief wrote the run",
+        )  # fmt: skip
     existing = Run.open(run_dir) if (run_dir / "manifest.json").is_file() else None
-    if existing is not None and not force and existing.is_current("train", params):
+    up_to_date = existing is not None and not force and existing.is_current("train", params)
+    if _chiefs_word(replicas, up_to_date):
         return StageReport("train", False, f"train: {run_dir} is up to date")
     if force:
         for stage_dir in (TRAIN_DIR, LATENTS_DIR, ANALYSIS_DIR):
@@ -83,7 +102,7 @@ def train_stage(
     run = Run.create(run_dir, config, dataset) if existing is None or force else existing
     train_dir = run_dir / TRAIN_DIR
     result = train(
-        config, dataset, params["dataset_id"], train_dir, progress, on_epoch_end=on_epoch_end
+        config, dataset, params["dataset_id"], train_dir, progress, on_epoch_end, replicas
     )
     run.update_config(config, dataset)
     final = result.history[-1]
@@ -93,6 +112,8 @@ def train_stage(
         **{name: final[name] for name in ("total_loss", "reco_loss", "kl_loss")},
         "parameters": result.parameters,
         "train_seconds_all_epochs": round(sum(e["seconds"] for e in result.history), 2),
+        "devices": replicas.describe(),
+        "precision": replicas.dtype_policy(config.train.mixed_precision) or "float32",
     }
     files = [train_dir / f for f in (ENCODER_FILE, DECODER_FILE, HISTORY_FILE, CHECKPOINT_FILE)]
     run.record_stage("train", params, metrics, result.seconds, files)
@@ -102,6 +123,11 @@ def train_stage(
     return StageReport(
         "train", True, f"train: {len(result.history)} epochs{resumed} -> {train_dir}"
     )
+
+
+def _chiefs_word(replicas: Replicas, flag: bool) -> bool:
+    """The chief's `flag`, on every worker."""
+    return bool(replicas.broadcast([np.array(flag)])[0])
 
 
 def encode_stage(

@@ -20,6 +20,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     FileNotFoundError,
     FileExistsError,
     FloatingPointError,  # training diverged: the message says what was kept
+    ConnectionError,  # distributed training lost a worker: the message says how to resume
 )
 
 
@@ -64,6 +65,7 @@ def run(main: Callable[[], int | None], tensorflow: bool = True) -> int:
     `tensorflow`: the body uses it, so it is imported first, quietly.
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # its INFO lines are not for users
     _stop_on_signals()
     try:
         if tensorflow:

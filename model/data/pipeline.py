@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -86,6 +86,27 @@ def image_batches(
 ) -> Iterator[np.ndarray]:
     """uint8 (n, H, W, 3) batches for `rows` in order, read ahead in a background thread."""
     return read_ahead(uint8_batches(dataset, rows, batch_size))
+
+
+def split_rows(rows: np.ndarray, parts: int) -> list[tuple[int, np.ndarray]]:
+    """`rows` cut into `parts` contiguous pieces as equal as can be: (offset, piece) each."""
+    bounds = [i * len(rows) // parts for i in range(parts + 1)]
+    return [(bounds[i], rows[bounds[i] : bounds[i + 1]]) for i in range(parts)]
+
+
+def replica_batches(
+    dataset: Dataset, rows: np.ndarray, batch_size: int, replicas: int, local: Sequence[int]
+) -> Iterator[tuple[int, list[tuple[int, np.ndarray]]]]:
+    """The batches of `rows` split over `replicas`, read ahead: (batch size, [(offset, uint8
+    images)] for the `local` replica ids only). A worker reads only its own replicas' images."""
+
+    def batches() -> Iterator[tuple[int, list[tuple[int, np.ndarray]]]]:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            parts = split_rows(batch, replicas)
+            yield len(batch), [(parts[i][0], dataset.take(parts[i][1])) for i in local]
+
+    return read_ahead(batches())
 
 
 def unit_float(images: tf.Tensor) -> tf.Tensor:
