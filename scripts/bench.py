@@ -3,6 +3,7 @@
   python -m scripts.bench            # full: 170,000-image / 170,000-latent sizes; tens of minutes
   python -m scripts.bench --quick    # small sizes: checks that every benchmark runs
   python -m scripts.bench --only encode rss
+  python -m scripts.bench --only distribute  # 1 process vs 2 local workers; mixed vs float32
 
 Memory figures are the peak RSS of a fresh child process that does only the measured work.
 Generated benchmark inputs are kept under WORKDIR and reused by later runs.
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench_common import emit, in_child, synthetic_set
+from scripts.bench_distribute import bench_distribute
 from scripts.bench_live import bench_live
 from scripts.common import DEFAULT_ARTIFACTS
 
@@ -26,6 +28,7 @@ FULL = {
     "synthetic": 20_000,
     "train_steps": 20,
     "train_images": 2_880,  # 2,720 train rows: 21 batches of 128 per epoch
+    "distribute_epochs": 4,
     "encode": 20_000,
     "rss": 170_000,
     "latents": 170_000,
@@ -40,7 +43,8 @@ FULL = {
     "room_small": 4,
     "room_large": 8,
 }
-QUICK = {"synthetic": 1_000, "train_steps": 3, "train_images": 300, "encode": 1_000, "rss": 2_000,
+QUICK = {"synthetic": 1_000, "train_steps": 3, "train_images": 300, "distribute_epochs": 2,
+         "encode": 1_000, "rss": 2_000,
          "latents": 3_000, "latent_dim": 64, "tsne": 1_000, "tsne_iterations": 50,
          "slider_moves": 5, "scatter": 5_000, "live_latents": 1_000, "live_moves": 3,
          "room_moves": 2, "room_small": 2, "room_large": 3}  # fmt: skip
@@ -369,6 +373,7 @@ def bench_projection_render(workdir: Path, sizes: dict[str, int]) -> None:
 BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "synthetic": bench_synthetic,
     "train": bench_training,
+    "distribute": bench_distribute,
     "encode": bench_encoding,
     "rss": bench_encoding_rss,
     "analysis": bench_analysis,

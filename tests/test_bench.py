@@ -5,6 +5,7 @@ import pytest
 
 from model.analysis.stage import STEPS
 from scripts import bench
+from scripts.bench_distribute import SETUPS
 from scripts.bench_live import LIVE_VIEWS
 
 ROOMS = (bench.QUICK["room_small"], bench.QUICK["room_large"])
@@ -28,8 +29,11 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         "analysis_seconds_total", "analysis_peak_rss_mib", "correlation_seconds",
         "correlation_peak_rss_mib", "tsne_seconds_opentsne", "tsne_seconds_sklearn",
         "tsne_speedup_opentsne_over_sklearn", "sample_slider_move_ms_median",
-        "projection_scatter_build_seconds",
-    } | {f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS} | {
+        "projection_scatter_build_seconds", "train_speedup_two_local_workers",
+        "train_speedup_mixed_precision",
+    } | {f"train_images_per_second_{setup}" for setup in SETUPS} | {
+        f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS
+    } | {
         f"train_{figure}_{name}"
         for figure in ("step_images_per_second", "loop_images_per_second", "loop_fraction_of_step")
         for name in ("demo", "celeba")
