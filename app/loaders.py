@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
+from model.analysis import memorisation
 from model.analysis.density import LatentIndex
 from model.analysis.results import load_result
-from model.data.store import ATTRIBUTES_FILE, AttributeTable, Dataset
+from model.data.store import ATTRIBUTES_FILE, INFO_FILE, AttributeTable, Dataset
 from model.files import read_json
 from model.generation import R_LIMITS, Decoder, sample_latents, sharpen
 from model.runs import MANIFEST_FILE, ArtifactLayout, Run
@@ -122,18 +123,46 @@ def analysed_latent(run: Run) -> str:
     return stage["params"]["config"]["latent"] if stage else "z"
 
 
-def latent_index(run: Run) -> LatentIndex:
-    """Nearest-data search over the latents the analysis used, shared by every session."""
+def _analysed_latents_path(run: Run) -> Path:
     name = analysed_latent(run)
     if name == "mu" and not (run.path / LATENTS_DIR / "mu.npy").is_file():
         name = "z"  # an AE's mu is its z
-    path = run.path / LATENTS_DIR / f"{name}.npy"
+    return run.path / LATENTS_DIR / f"{name}.npy"
+
+
+def latent_index(run: Run) -> LatentIndex:
+    """Nearest-data search over the latents the analysis used, shared by every session."""
+    path = _analysed_latents_path(run)
     return _latent_index(str(path), _mtime(path))
 
 
 @st.cache_resource(show_spinner="Indexing the latents...", max_entries=8)
 def _latent_index(path: str, mtime_ns: int) -> LatentIndex:
     return LatentIndex(np.load(path, mmap_mode="r"))
+
+
+def training_index(run: Run, dataset: Dataset) -> LatentIndex:
+    """Nearest-training-image search in latent space (the latents the analysis used)."""
+    path = _analysed_latents_path(run)
+    train = dataset.info.split_range("train")
+    return _training_index(str(path), _mtime(path), train.start, train.stop)
+
+
+@st.cache_resource(show_spinner="Indexing the training latents...", max_entries=8)
+def _training_index(path: str, mtime_ns: int, start: int, stop: int) -> LatentIndex:
+    return memorisation.training_index(np.load(path, mmap_mode="r"), range(start, stop))
+
+
+def training_pixel_index(dataset: Dataset) -> LatentIndex:
+    """Nearest-training-image search in pixel space, over the data set's training images."""
+    path = dataset.path / INFO_FILE
+    return _training_pixel_index(str(dataset.path), _mtime(path))
+
+
+@st.cache_resource(show_spinner="Indexing the training images...", max_entries=2)
+def _training_pixel_index(path: str, mtime_ns: int) -> LatentIndex:
+    dataset = Dataset(Path(path))
+    return memorisation.training_pixel_index(dataset.images, dataset.info.split_range("train"))
 
 
 def attributes(dataset: Dataset) -> AttributeTable | None:

@@ -10,6 +10,7 @@ import streamlit as st
 from app import loaders
 from app.build_progress import runs_being_built, show_build_progress
 from model.runs import STAGE_COMMANDS, ArtifactLayout, Run, RunError
+from model.stages import ANALYSIS_DIR
 
 ARTIFACTS_ENV = "ZSPACE_ARTIFACTS"  # where the runs are; default ./artifacts
 RUN_KEY = "run"
@@ -81,6 +82,16 @@ def current_run() -> Run:
     raise AssertionError("unreachable: show_missing stops the page")
 
 
+def require_result(run: Run, name: str) -> None:
+    """Stop the page with a message when the run's analysis predates result `name`."""
+    if f"{ANALYSIS_DIR}/{name}.npz" not in run.stage("analyze")["files"]:
+        show_missing(
+            f"The analysis of `{run.name}` was made before zspace computed `{name}`; "
+            "analysing it again adds just that (the rest is kept).",
+            run.stage_command("analyze"),
+        )
+
+
 def require(run: Run, *stages: str) -> None:
     """Stop the page with a message when a stage the page needs is missing or damaged."""
     for stage in stages:
@@ -89,5 +100,5 @@ def require(run: Run, *stages: str) -> None:
             show_missing(
                 "This page needs the run's "
                 f"{stage} output:\n\n" + "\n".join(f"- {p}" for p in problems),
-                STAGE_COMMANDS[stage].format(run=run.name),
+                run.stage_command(stage),
             )

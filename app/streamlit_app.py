@@ -18,6 +18,7 @@ PAGES = [
     ("overview", "Overview", ":material/dashboard:"),
     ("radius", "Radius", ":material/radio_button_checked:"),
     ("components", "Components", ":material/stacked_line_chart:"),
+    ("dimensions", "Dimensions", ":material/view_week:"),
     ("correlations", "Correlations", ":material/grid_on:"),
     ("projections", "Projections", ":material/scatter_plot:"),
     ("attributes", "Attributes", ":material/tune:"),

@@ -84,8 +84,10 @@ def _warm_run(loaders: ModuleType, figures: ModuleType, run: Run) -> list[str]:
         ready.append("decoder")
     if not loaders.stage_problems(run, "encode") and not loaders.stage_problems(run, "analyze"):
         loaders.latent_index(run)
+        dataset = loaders.dataset(run.path.parents[1], run.manifest["dataset"]["name"])
+        loaders.training_index(run, dataset)
         loaded = {name: loaders.analysis(run, name, cls) for name, cls in LIVE_ANALYSIS.items()}
         radii = loaded["radius"].radii_z
         figures.sample_radius(radii, radii[:1]).to_json()
-        ready.append("nearest-data index")
+        ready.append("nearest-data indexes")
     return ready

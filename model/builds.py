@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from model.analysis.stage import STEPS, AnalysisConfig
+from model.analysis.stage import AnalysisConfig
 from model.config import RunConfig
 from model.files import read_json, write_json
 from model.runs import ArtifactLayout
@@ -219,9 +219,7 @@ class _Plan:
             )
         if stage == "encode":
             return encode_stage(self.layout, run, progress=self.progress)
-        steps = len(STEPS)
-
-        def step_started(name: str, index: int) -> None:
+        def step_started(name: str, index: int, steps: int) -> None:
             self.status.set(run, state, index, steps, f"{name} (step {index + 1} of {steps})")
 
         recorded = analysis_config(self.layout, run)

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 ModelKind = Literal["vae", "ae"]
+# "studies": the networks model.networks builds from this config; "imported": a Keras encoder
+# and decoder trained elsewhere (scripts.import_model), of which the config records only the
+# kind, image size, z_dim and KL factor.
+Architecture = Literal["studies", "imported"]
 ReconstructionLoss = Literal["bce", "mse"]
 # How `train` spreads a run over devices (model.distribute); not part of a run's configuration,
 # since it does not change what the run is.
@@ -33,11 +37,19 @@ class ModelConfig:
     reconstruction_loss: ReconstructionLoss = "bce"  # bce summed over pixels; mse averaged
     kl_factor: float = 5.0  # loss = reconstruction + kl_factor * KL ("fact"); ignored for ae
     eps_limit: float = 5.0  # sampled eps is clipped to |eps| <= eps_limit
+    architecture: Architecture = "studies"
 
     def __post_init__(self) -> None:
         _check_choice("model.kind", self.kind, ModelKind)
         _check_choice("model.reconstruction_loss", self.reconstruction_loss, ReconstructionLoss)
+        _check_choice("model.architecture", self.architecture, Architecture)
         _check_positive("model.z_dim", self.z_dim)
+        _check_positive("model.image_size", self.image_size)
+        if self.kl_factor < 0:
+            raise ValueError(f"model.kl_factor must be >= 0, got {self.kl_factor}")
+        _check_positive("model.eps_limit", self.eps_limit)
+        if self.architecture == "imported":
+            return  # the layer settings below describe only the studies' networks
         _check_positive("model.kernel_size", self.kernel_size)
         if not self.encoder_filters or any(f <= 0 for f in self.encoder_filters):
             raise ValueError(f"model.encoder_filters must be positive, got {self.encoder_filters}")
@@ -56,9 +68,6 @@ class ModelConfig:
             )
         if self.intermediate_dense is not None:
             _check_positive("model.intermediate_dense", self.intermediate_dense)
-        if self.kl_factor < 0:
-            raise ValueError(f"model.kl_factor must be >= 0, got {self.kl_factor}")
-        _check_positive("model.eps_limit", self.eps_limit)
         if self.leaky_relu_slope < 0:
             raise ValueError(f"model.leaky_relu_slope must be >= 0, got {self.leaky_relu_slope}")
 
@@ -88,7 +97,7 @@ class TrainConfig:
 
 
 # Settings added after runs were first recorded: (section, key).
-_RECORDED_UNLESS_DEFAULT = (("train", "mixed_precision"),)
+_RECORDED_UNLESS_DEFAULT = (("train", "mixed_precision"), ("model", "architecture"))
 
 
 @dataclass(frozen=True)

@@ -64,15 +64,22 @@ def encode_dataset(
     return paths
 
 
+def encoder_outputs(encoder: keras.Model, images: tf.Tensor) -> list[tf.Tensor]:
+    """The encoder's outputs on uint8 images as a list: [z] for an AE, [mu, logvar] for a VAE
+    (an imported VAE may also give its own z third, which zspace does not use)."""
+    outputs = encoder(unit_float(images), training=False)
+    return list(outputs) if isinstance(outputs, list | tuple) else [outputs]
+
+
 def _compile_encoder(encoder: keras.Model, config: ModelConfig, seed: int):
     if config.kind == "ae":
         return tf.function(
-            lambda images: (encoder(unit_float(images), training=False),), reduce_retracing=True
+            lambda images: encoder_outputs(encoder, images)[:1], reduce_retracing=True
         )
     sampling = Sampling(config.eps_limit, seed=seed)
 
     def predict(images):
-        mu, logvar = encoder(unit_float(images), training=False)
+        mu, logvar = encoder_outputs(encoder, images)[:2]
         return sampling(mu, logvar, eps_factor=1.0), mu, logvar
 
     return tf.function(predict, reduce_retracing=True)

@@ -19,6 +19,8 @@ Sampler = Literal["normal", "uniform", "gaussian"]
 PathKind = Literal["linear", "spherical"]
 R_LIMITS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 5.0, 8.0)  # the studies' uniform sweep
 DEFAULT_SHARPNESS = 7.0  # the studies' ImageEnhance.Sharpness factor
+TRAVERSAL_STEPS = 9
+TRAVERSAL_SPAN = 3.0  # a traversal sweeps a dimension over its data mean +- this many stds
 
 
 def sample_latents(
@@ -73,6 +75,38 @@ def interpolate(start: np.ndarray, end: np.ndarray, steps: int, kind: PathKind) 
     else:
         directions = (np.sin((1 - t) * omega) * ua + np.sin(t * omega) * ub) / np.sin(omega)
     return (directions * ((1 - t) * ra + t * rb)).astype(np.float32)
+
+
+def traversal_latents(
+    base: np.ndarray,
+    dims: list[int] | np.ndarray,
+    centre: np.ndarray,
+    std: np.ndarray,
+    steps: int = TRAVERSAL_STEPS,
+    span: float = TRAVERSAL_SPAN,
+) -> np.ndarray:
+    """float32 (len(dims) * steps, d): row r of the grid is `base` with dimension dims[r] set
+    to centre + t * std along it, for t from -span to span in `steps` even steps.
+
+    `centre` and `std` are the data's per-dimension mean and standard deviation, so every row
+    covers the same stretch of data, whatever point it starts from.
+    """
+    base = np.asarray(base, np.float64)
+    dims = np.asarray(dims, np.int64)
+    if base.ndim != 1 or np.shape(centre) != base.shape or np.shape(std) != base.shape:
+        raise ValueError(
+            f"base, centre and std must be vectors of one length, got {base.shape}, "
+            f"{np.shape(centre)}, {np.shape(std)}"
+        )
+    if len(dims) == 0 or dims.min() < 0 or dims.max() >= len(base):
+        raise ValueError(f"dims must name dimensions in 0..{len(base) - 1}, got {dims.tolist()}")
+    if steps < 2 or not span > 0:
+        raise ValueError(f"need steps >= 2 and span > 0, got {steps} and {span}")
+    offsets = np.linspace(-span, span, steps)
+    points = np.tile(base, (len(dims) * steps, 1))
+    for row, dim in enumerate(dims):
+        points[row * steps : (row + 1) * steps, dim] = centre[dim] + offsets * std[dim]
+    return points.astype(np.float32)
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

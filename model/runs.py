@@ -180,10 +180,26 @@ class Run:
         }
         self.save()
 
+    @property
+    def imported(self) -> bool:
+        """The run's networks were trained elsewhere (scripts.import_model)."""
+        return self.config.model.architecture == "imported"
+
+    def stage_command(self, name: str) -> str:
+        """The command that makes (or remakes) stage `name` of this run."""
+        if name == "train" and self.imported and self.stage("train") is not None:
+            source = self.stage("train")["metrics"]["imported_from"]
+            return (
+                f"python -m scripts.import_model --encoder {source['encoder']} "
+                f"--decoder {source['decoder']} --data {self.manifest['dataset']['name']} "
+                f"--run {self.name} --force"
+            )
+        return STAGE_COMMANDS[name].format(run=self.name)
+
     def file_problems(self, name: str) -> list[str]:
         """Every missing or mismatched file of a recorded stage, each with its rebuild command."""
         stage = self.stage(name)
-        command = STAGE_COMMANDS[name].format(run=self.name)
+        command = self.stage_command(name)
         if stage is None:
             return [f"stage {name!r} has not run for {self.path}; run `{command}`"]
         problems = []

@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from model.analysis.stage import ANALYSIS_DIR, AnalysisConfig, analyze_latents, load_latents
+from model.analysis.stage import (
+    ANALYSIS_DIR,
+    FIRST_STEPS,
+    STEPS,
+    AnalysisConfig,
+    analyze_latents,
+    load_latents,
+)
 from model.config import RunConfig
 from model.data.store import Dataset
 from model.distribute import Replicas, start_replicas
@@ -79,6 +86,11 @@ def train_stage(
     With several workers (`replicas`), every worker calls this with the same arguments; the
     chief decides whether there is anything to do, and only it writes the run.
     """
+    if config.model.architecture == "imported":
+        raise RunError(
+            "model.architecture 'imported' is for networks trained elsewhere "
+            "(python -m scripts.import_model); train builds the studies' networks"
+        )
     replicas = replicas or start_replicas()
     dataset = open_dataset(layout, config.dataset)
     run_dir = layout.run(run_name)
@@ -93,6 +105,11 @@ def train_stage(
             f"{result.resumed_from_epoch + 1}-{config.train.epochs}; the chief wrote the run",
         )  # fmt: skip
     existing = Run.open(run_dir) if (run_dir / "manifest.json").is_file() else None
+    if existing is not None and existing.imported and not force:
+        raise RunError(
+            f"run {run_name} holds an imported model (trained elsewhere), so there is nothing "
+            "to train; pass --force to replace it with a model trained here"
+        )
     up_to_date = existing is not None and not force and existing.is_current("train", params)
     if _chiefs_word(replicas, up_to_date):
         return StageReport("train", False, f"train: {run_dir} is up to date")
@@ -192,10 +209,13 @@ def analyze_stage(
     config: AnalysisConfig | None = None,
     force: bool = False,
     progress: bool = True,
-    on_step: Callable[[str, int], None] | None = None,
+    on_step: Callable[[str, int, int], None] | None = None,
 ) -> StageReport:
     """Compute every statistic and projection of the run's latents into analysis/; the t-SNE
-    maps run side by side on every available core (the maps do not depend on how many)."""
+    maps run side by side on every available core (the maps do not depend on how many).
+
+    An analysis made with the same settings before a step existed gets just the new steps.
+    """
     config = config or AnalysisConfig()
     run = Run.open(layout.run(run_name))
     run.check("train", "encode")
@@ -203,16 +223,21 @@ def analyze_stage(
     params = {
         "config": config.to_dict(),
         "latents_sha256": {path: record["sha256"] for path, record in encoded.items()},
+        "steps": list(STEPS),
     }
     out_dir = run.path / ANALYSIS_DIR
-    if run.stage("analyze") is not None and not force:
+    recorded = run.stage("analyze")
+    if recorded is not None and not force:
         if run.is_current("analyze", params):
             return StageReport("analyze", False, f"analyze: {out_dir} is up to date")
-        if not run.ran_with("analyze", params):
+        missing = _missing_steps(run, params)
+        if missing is None:
             raise RunError(
                 f"the analysis in {out_dir} was made with other settings "
-                f"({run.stage('analyze')['params']['config']}); pass --force to replace it"
+                f"({recorded['params']['config']}); pass --force to replace it"
             )
+        if missing and not run.file_problems("analyze"):
+            return _add_steps(layout, run, params, missing, progress, on_step)
     dataset = run_dataset(layout, run)
     latents = load_latents(run.path / LATENTS_DIR, len(dataset))
     started = time.perf_counter()
@@ -223,3 +248,41 @@ def analyze_stage(
     files = [out_dir / path.name for path in written]
     run.record_stage("analyze", params, metrics, time.perf_counter() - started, files)
     return StageReport("analyze", True, f"analyze: {len(files)} results -> {out_dir}")
+
+
+def _missing_steps(run: Run, params: dict[str, Any]) -> list[str] | None:
+    """The steps the run's analysis lacks, if it ran with these params but fewer steps; None
+    if other params differ."""
+    done = run.stage("analyze")["params"].get("steps")
+    older = {key: value for key, value in params.items() if key != "steps"}
+    if done is not None:
+        older["steps"] = done
+    if not run.ran_with("analyze", older) or not set(done or FIRST_STEPS) <= set(STEPS):
+        return None
+    return [name for name in STEPS if name not in (done or FIRST_STEPS)]
+
+
+def _add_steps(
+    layout: ArtifactLayout,
+    run: Run,
+    params: dict[str, Any],
+    steps: list[str],
+    progress: bool,
+    on_step: Callable[[str, int, int], None] | None,
+) -> StageReport:
+    """Run `steps` into the run's existing analysis and record it with all its files."""
+    recorded = run.stage("analyze")
+    dataset = run_dataset(layout, run)
+    latents = load_latents(run.path / LATENTS_DIR, len(dataset))
+    out_dir = run.path / ANALYSIS_DIR
+    started = time.perf_counter()
+    written, metrics = analyze_latents(
+        latents, dataset.attributes(), AnalysisConfig.from_dict(params["config"]), out_dir,
+        progress, available_cores(), on_step, steps,
+    )  # fmt: skip
+    seconds = {**recorded["metrics"]["step_seconds"], **metrics.pop("step_seconds")}
+    metrics = {**recorded["metrics"], **metrics, "step_seconds": seconds}
+    files = sorted({*(run.path / name for name in recorded["files"]), *written})
+    elapsed = recorded["elapsed_seconds"] + time.perf_counter() - started
+    run.record_stage("analyze", params, metrics, elapsed, files)
+    return StageReport("analyze", True, f"analyze: added {', '.join(steps)} -> {out_dir}")

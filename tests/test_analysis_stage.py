@@ -37,7 +37,7 @@ def test_every_result_is_written_and_recorded(analyzed):
     assert names == {
         "radius.npz", "components.npz", "correlations.npz", "logvar.npz", "pca.npz",
         "tsne_raw_ee16_p10.npz", "tsne_pca2_ee12_p30.npz", "kmeans.npz", "baselines.npz",
-        "gaussian.npz", "nearest.npz", "attributes.npz",
+        "gaussian.npz", "nearest.npz", "attributes.npz", "dimensions.npz",
     }  # fmt: skip
     assert run.file_problems("analyze") == []
     assert stage["params"]["config"]["tsne_variants"] == ["raw_ee16_p10", "pca2_ee12_p30"]
@@ -68,6 +68,43 @@ def test_analysis_skips_when_current_and_refuses_other_settings(analyzed):
         analyze_stage(analyzed, "tiny", other, progress=False)
     assert analyze_stage(analyzed, "tiny", other, force=True, progress=False).ran
     assert not (analyzed.run("tiny") / "analysis" / "tsne_pca2_ee12_p30.npz").exists()
+
+
+def _as_before_dimensions(run_dir) -> None:
+    """Make the run's analysis look as one made before the dimensions step existed."""
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    stage = manifest["stages"]["analyze"]
+    del stage["params"]["steps"], stage["files"]["analysis/dimensions.npz"]
+    del stage["metrics"]["active_units"], stage["metrics"]["step_seconds"]["dimensions"]
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    (run_dir / "analysis" / "dimensions.npz").unlink()
+
+
+def test_an_older_analysis_gets_only_the_new_step(analyzed):
+    run_dir = analyzed.run("tiny")
+    _as_before_dimensions(run_dir)
+    kept = {p.name: p.stat().st_mtime_ns for p in (run_dir / "analysis").iterdir()}
+    steps = []
+    report = analyze_stage(
+        analyzed, "tiny", SMALL, progress=False, on_step=lambda *step: steps.append(step)
+    )
+    assert report.ran and "added dimensions" in report.message
+    assert steps == [("dimensions", 0, 1)]
+    assert {p.name: p.stat().st_mtime_ns for p in (run_dir / "analysis").iterdir()} == {
+        **kept, "dimensions.npz": (run_dir / "analysis" / "dimensions.npz").stat().st_mtime_ns
+    }
+    run = Run.open(run_dir)
+    assert run.file_problems("analyze") == [] and "analysis/dimensions.npz" in run.stage(
+        "analyze"
+    )["files"]
+    mu = np.load(run_dir / "latents" / "mu.npy")
+    active = int((mu.var(axis=0, ddof=1) > 0.01).sum())
+    assert run.stage("analyze")["metrics"]["active_units"] == active
+    assert not analyze_stage(analyzed, "tiny", SMALL, progress=False).ran
+    # other settings over an older analysis are still refused, not patched
+    _as_before_dimensions(run_dir)
+    with pytest.raises(RunError, match="other settings"):
+        analyze_stage(analyzed, "tiny", AnalysisConfig(**{**SMALL_ANALYSIS, "seed": 1}))
 
 
 def test_re_encoding_invalidates_the_analysis(analyzed):

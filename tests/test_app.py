@@ -54,22 +54,39 @@ def _image_urls(at) -> list[str]:
     return [url for element in at.get("image") for url in element.value]
 
 
+def _captions(at) -> list[str]:
+    """The caption of every st.image, in page order."""
+    return [" ".join(element.captions) for element in at.get("image")]
+
+
 def test_sample_page_decodes_faces_and_a_slider_changes_them(app):
     app.switch_page("views/sample.py").run()
     assert not app.exception
     before = _image_urls(app)
-    assert len(before) == 2  # the samples and the r_limit sweep
+    assert len(before) == 3  # the samples, each above its nearest training image, the sweep
     table = app.dataframe[0].value
     assert len(table) == 28 and table["nearest-data percentile"].between(0, 100).all()
     app.sidebar.slider(key="scale").set_value(2.5).run()
     assert not app.exception
     after = _image_urls(app)
-    assert after[0] != before[0] and after[1] == before[1]  # the sweep ignores the scale
+    assert after[0] != before[0] and after[1] != before[1]
+    assert after[2] == before[2]  # the sweep ignores the scale
     assert app.query_params["scale"] == "2.5"  # the link carries the settings
     app.sidebar.number_input(key="seed").set_value(3).run()
     assert not app.exception
     reseeded = _image_urls(app)
-    assert reseeded[0] != after[0] and reseeded[1] != after[1]  # the sweep follows the seed
+    assert reseeded[0] != after[0] and reseeded[2] != after[2]  # the sweep follows the seed
+
+
+def test_sample_page_finds_each_faces_nearest_training_image_in_either_space(app):
+    app.switch_page("views/sample.py").run()
+    latent = _image_urls(app)[1]
+    assert "nearest of the 80 training images in latent space" in _captions(app)[1]
+    app.radio(key="nearest").set_value("pixel").run()
+    assert not app.exception
+    assert "in pixel space" in _captions(app)[1]
+    assert _image_urls(app)[1] != latent
+    assert app.query_params["nearest"] == "pixel"
 
 
 def test_sample_settings_come_from_the_url(monkeypatch, built_runs):

@@ -15,24 +15,9 @@ from model.analysis.correlations import CorrelationAnalysis, count_pairs, pairs_
 from model.analysis.results import load_result, save_result
 from model.files import file_record
 from model.runs import Run
+from tests.pages import open_page
 
-ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 Z_DIM = 8  # the tiny run's
-
-
-def _app(monkeypatch, root) -> AppTest:
-    monkeypatch.setenv("ZSPACE_ARTIFACTS", str(root))
-    return AppTest.from_file(ENTRY, default_timeout=120)
-
-
-def _open(monkeypatch, root, page: str, run: str | None = None) -> AppTest:
-    at = _app(monkeypatch, root)
-    if run is not None:
-        at.query_params["run"] = run
-    at.run()
-    at.switch_page(f"views/{page}.py").run()
-    assert not at.exception
-    return at
 
 
 def _figures(at: AppTest) -> list[dict]:
@@ -65,7 +50,7 @@ def artifacts(built_runs) -> Path:
 
 
 def test_radius_page_draws_data_prior_and_a_uniform_baseline(monkeypatch, artifacts):
-    at = _open(monkeypatch, artifacts, "radius")
+    at = open_page(monkeypatch, artifacts, "radius")
     assert at.title[0].value == "Radius"
     (figure,) = _figures(at)
     names = _trace_names(figure)
@@ -82,7 +67,7 @@ def test_radius_page_draws_data_prior_and_a_uniform_baseline(monkeypatch, artifa
 
 
 def test_radius_bin_width_and_baseline_controls_change_the_figure(monkeypatch, artifacts):
-    at = _open(monkeypatch, artifacts, "radius")
+    at = open_page(monkeypatch, artifacts, "radius")
     bars = len(_array(_figures(at)[0]["data"][0]["x"]))
     at.sidebar.slider(key="radius_bin_width").set_value(1.0).run()
     assert not at.exception
@@ -106,7 +91,7 @@ def test_radius_bin_width_and_baseline_controls_change_the_figure(monkeypatch, a
 
 def test_components_page_overlays_all_and_shows_chosen_ones_alone(monkeypatch, artifacts):
     analysis = _analysis(artifacts, "components", ComponentAnalysis)
-    at = _open(monkeypatch, artifacts, "components")
+    at = open_page(monkeypatch, artifacts, "components")
     (figure,) = _figures(at)
     assert len(figure["data"]) == Z_DIM
     assert "dominant" in at.markdown[0].value and "median half-width" in at.markdown[0].value
@@ -129,7 +114,7 @@ def test_components_page_overlays_all_and_shows_chosen_ones_alone(monkeypatch, a
 
 def test_correlations_threshold_changes_the_listed_pairs(monkeypatch, artifacts):
     matrix = _analysis(artifacts, "correlations", CorrelationAnalysis).matrix
-    at = _open(monkeypatch, artifacts, "correlations")
+    at = open_page(monkeypatch, artifacts, "correlations")
     heatmap = _figures(at)[0]
     assert heatmap["data"][0]["type"] == "heatmap"
     assert _array(heatmap["data"][0]["z"]).shape == (Z_DIM, Z_DIM)
@@ -163,7 +148,7 @@ def _expected_titles(matrix: np.ndarray) -> list[str]:
 
 
 def test_correlations_grid_shows_the_top_pairs_with_markers(monkeypatch, artifacts):
-    at = _open(monkeypatch, artifacts, "correlations")
+    at = open_page(monkeypatch, artifacts, "correlations")
     grid = _figures(at)[1]
     assert len(grid["data"]) == 4 * 16  # data, random vectors, chosen point, origin
     first = {trace["name"]: trace for trace in grid["data"][:4]}
@@ -185,7 +170,7 @@ def test_correlations_grid_shows_the_16_strongest_pairs_whatever_the_threshold(
 ):
     matrix = _analysis(artifacts, "correlations", CorrelationAnalysis).matrix
     assert len(pairs_above(matrix, 0.95)[0]) == 0  # a tiny run's latents are nearly independent
-    at = _open(monkeypatch, artifacts, "correlations")
+    at = open_page(monkeypatch, artifacts, "correlations")
     at.slider(key="corr_threshold").set_value(0.95).run()
     assert not at.exception
     assert at.subheader[1].value.startswith("0 pairs with |r| > 0.95")
@@ -240,7 +225,7 @@ def test_correlations_names_another_run_with_strong_pairs(monkeypatch, built_run
     _plant_correlations(root / "runs" / "weaker", _matrix({(0, 1): 0.7}))
     (root / "runs" / "broken" / "analysis" / "correlations.npz").write_bytes(b"not an npz")
 
-    at = _open(monkeypatch, root, "correlations", run="tiny")
+    at = open_page(monkeypatch, root, "correlations", run="tiny")
     (hint,) = [info.value for info in at.info if "Run picker" in info.value]
     assert hint.startswith("This run has no pair with |r| > 0.5; the `strong` run has 3:")
     assert len(_grid_titles(at)) == 16  # the weak pairs still fill the grid
@@ -258,7 +243,7 @@ def test_correlations_names_another_run_with_strong_pairs(monkeypatch, built_run
 
 @pytest.mark.parametrize("page", ["radius", "components", "correlations"])
 def test_pages_work_for_an_ae_run(monkeypatch, with_ae, page):
-    at = _open(monkeypatch, with_ae, page, run="tiny-ae")
+    at = open_page(monkeypatch, with_ae, page, run="tiny-ae")
     assert at.session_state["run"] == "tiny-ae"
     assert _figures(at)
     if page == "radius":
@@ -270,7 +255,7 @@ def test_pages_work_for_an_ae_run(monkeypatch, with_ae, page):
 def test_a_run_without_analysis_names_the_command(monkeypatch, built_runs, tmp_path, page):
     shutil.copytree(built_runs / "artifacts", tmp_path / "artifacts")
     shutil.rmtree(tmp_path / "artifacts" / "runs" / "tiny" / "analysis")
-    at = _open(monkeypatch, tmp_path / "artifacts", page)
+    at = open_page(monkeypatch, tmp_path / "artifacts", page)
     assert "analyze output" in at.warning[0].value
     assert at.code[0].value == "python -m scripts.analyze --run tiny"
     assert not _figures(at)

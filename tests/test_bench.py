@@ -30,6 +30,8 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         "correlation_peak_rss_mib", "tsne_seconds_opentsne", "tsne_seconds_sklearn",
         "tsne_speedup_opentsne_over_sklearn", "sample_slider_move_ms_median",
         "projection_scatter_build_seconds", "train_speedup_two_local_workers",
+        "nearest_training_pixel_seconds_64px", "nearest_training_pixel_seconds_96px",
+        "nearest_training_latent_ms",
         "train_speedup_mixed_precision",
     } | {f"train_images_per_second_{setup}" for setup in SETUPS} | {
         f"analysis_seconds_{step.replace(' ', '_')}" for step in STEPS

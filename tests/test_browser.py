@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from contextlib import contextmanager
 
 import pytest
 
@@ -31,16 +32,25 @@ def dashboard(built_runs, tmp_path):
         yield url
 
 
-def test_moving_the_sampling_slider_changes_the_faces_and_the_link(dashboard, tmp_path):
+@contextmanager
+def opened(url: str, height: int):
+    """A chromium page on `url` once its first image is shown and its rerun has finished;
+    yields the page and that image."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_options())
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        page.goto(f"{dashboard}/sample")
-        faces = page.locator(IMAGES).first
-        faces.wait_for(timeout=90_000)
+        page = browser.new_page(viewport={"width": 1400, "height": height})
+        page.goto(url)
+        image = page.locator(IMAGES).first
+        image.wait_for(timeout=90_000)
         page.locator(IDLE).wait_for(timeout=90_000)
+        yield page, image
+        browser.close()
+
+
+def test_moving_the_sampling_slider_changes_the_faces_and_the_link(dashboard, tmp_path):
+    with opened(f"{dashboard}/sample", 1600) as (page, faces):
         before = faces.get_attribute("src")
         page.wait_for_function(f"{SAMPLED_RADII} !== null", timeout=60_000)
         remembered = page.evaluate(f"window.__radii = JSON.stringify({SAMPLED_RADII})")
@@ -64,7 +74,6 @@ def test_moving_the_sampling_slider_changes_the_faces_and_the_link(dashboard, tm
         assert min(radii_after) > max(radii_before)
         shot = tmp_path / "sample_page.png"
         page.screenshot(path=str(shot), full_page=True)
-        browser.close()
     assert shot.stat().st_size > 10_000
     print(f"screenshot: {shot}")
 
@@ -93,3 +102,19 @@ def test_press_to_painted_clock_sees_the_new_faces(dashboard):
     elapsed, before, after = asyncio.run(one_move())
     assert after != before
     assert 0 < elapsed < 60_000
+
+
+def test_dimensions_page_draws_the_bars_and_a_traversal_follows_its_start(dashboard):
+    with opened(f"{dashboard}/dimensions", 2400) as (page, grid):
+        bars = "document.querySelectorAll('.js-plotly-plot .bars .point').length"
+        page.wait_for_function(f"{bars} === 8", timeout=60_000)  # one bar per dimension
+        before = grid.get_attribute("src")
+        page.get_by_text("data point", exact=True).click()
+        page.wait_for_function(
+            "before => { const img = document.querySelector('[data-testid=\"stImage\"] img');"
+            " return img.src !== before && img.complete && img.naturalWidth > 0; }",
+            arg=before,
+            timeout=60_000,
+        )
+        page.locator(IDLE).wait_for(timeout=60_000)
+        assert "From image 0" in page.locator('[data-testid="stImageCaption"]').first.inner_text()

@@ -5,6 +5,7 @@ from app.figures.attributes import attribute_heatmap
 from app.figures.compare import logvar_comparison
 from app.figures.components import component_histograms, dominant_table
 from app.figures.correlations import correlation_heatmap, pair_scatter_grid
+from app.figures.dimensions import dimension_bars
 from app.figures.images import image_strip_figure
 from app.figures.logvar import logvar_table
 from app.figures.maps import mark_neighbourhood, positions_on_map, selected_rows, zoom_sides
@@ -19,6 +20,7 @@ __all__ = [
     "baseline_rows",
     "component_histograms",
     "correlation_heatmap",
+    "dimension_bars",
     "dominant_table",
     "explained_variance",
     "image_strip_figure",

@@ -58,7 +58,7 @@ def ready(*stages: str) -> dict[str, Run]:
         for stage in stages:
             problems = loaders.stage_problems(each, stage)
             if problems:
-                missing.append((name, problems[0], STAGE_COMMANDS[stage].format(run=name)))
+                missing.append((name, problems[0], each.stage_command(stage)))
                 break
         else:
             found[name] = each
@@ -81,7 +81,8 @@ for column, (name, each) in zip(columns, runs.items()):
                 "image size": f"{model.image_size} px",
                 "data set": f"{each.manifest['dataset']['name']} "
                 f"({each.manifest['dataset']['count']:,} images)",
-                "epochs": train["metrics"]["epochs"] if train else "not trained",
+                "epochs": "trained elsewhere (imported)" if each.imported
+                else train["metrics"]["epochs"] if train else "not trained",
                 "prior radius mode sqrt(d - 1)": f"{math.sqrt(model.z_dim - 1):.2f}",
             }
         )

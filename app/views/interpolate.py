@@ -4,9 +4,10 @@ import numpy as np
 import streamlit as st
 
 from app import loaders
-from app.images import download_png
-from app.session import current_run, require
+from app.images import download_png, faces_over_nearest
+from app.session import artifacts_root, current_run, require
 from model.analysis.density import NearestData, landing
+from model.analysis.memorisation import nearest_training
 from model.generation import DEFAULT_SHARPNESS, interpolate, sample_latents, sharpen
 from model.grid import image_grid
 
@@ -73,6 +74,14 @@ def live_path() -> None:
         "A linear path between two points on the data shell cuts through the sparse interior "
         "(smaller |z|, higher percentiles); the spherical path keeps the radius."
     )
+    dataset = loaders.dataset(artifacts_root(), run.manifest["dataset"]["name"])
+    found = nearest_training(points, loaders.training_index(run, dataset), "latent")
+    labels = [f"{d:.2f}" for d in found.distances]
+    nearest_grid = faces_over_nearest(images, dataset.take(found.rows), labels, steps, first=0)
+    st.image(nearest_grid, width="stretch",
+             caption="Every step (#) above the training image nearest to it in latent space, with "
+             "the distance: where a step only copies a training face, its distance drops "
+             "towards 0.")  # fmt: skip
 
 
 live_path()

@@ -18,22 +18,39 @@ with model_col:
     st.subheader("Model")
     metrics = train["metrics"]
     params = metrics["parameters"]
-    card(
-        {
-            "kind": config.model.kind,
-            "KL factor (fact)": f"{config.model.kl_factor:g}"
-            if config.model.kind == "vae"
-            else "-",
-            "z_dim": config.model.z_dim,
-            "image size": f"{config.model.image_size} px",
-            "reconstruction loss": config.model.reconstruction_loss,
+    analysed = (run.stage("analyze") or {}).get("metrics", {})
+    active_units = (
+        f"{analysed['active_units']} of {config.model.z_dim}"
+        if "active_units" in analysed
+        else "after `analyze` (Dimensions page)"
+    )
+    training = (
+        {"imported from": ", ".join(metrics["imported_from"].values())}
+        if run.imported
+        else {
             "epochs": metrics["epochs"],
-            "parameters (encoder / decoder)": f"{params['encoder']:,} / {params['decoder']:,}",
             "final total / reco / KL loss": (
                 f"{metrics['total_loss']:.1f} / {metrics['reco_loss']:.1f} / "
                 f"{metrics['kl_loss']:.2f}"
             ),
             "training time": f"{metrics['train_seconds_all_epochs'] / 60:.1f} min",
+        }
+    )
+    card(
+        {
+            "kind": config.model.kind,
+            "architecture": "imported (trained elsewhere)"
+            if run.imported
+            else "the studies' convolutional (V)AE",
+            "KL factor (fact)": f"{config.model.kl_factor:g}"
+            if config.model.kind == "vae"
+            else "-",
+            "z_dim": config.model.z_dim,
+            "image size": f"{config.model.image_size} px",
+            "reconstruction loss": "-" if run.imported else config.model.reconstruction_loss,
+            "parameters (encoder / decoder)": f"{params['encoder']:,} / {params['decoder']:,}",
+            **training,
+            "active units (Var(mu) > 0.01)": active_units,
             "seed": run.manifest["seed"],
             "code version": run.manifest["code_version"],
         }
@@ -57,8 +74,10 @@ with data_col:
     )
 
 st.subheader("Training")
-history = loaders.history(run)
-st.plotly_chart(figures.training_curves(history), width="stretch")
+if run.imported:
+    st.info("This model was trained elsewhere and imported, so zspace has no training history.")
+else:
+    st.plotly_chart(figures.training_curves(loaders.history(run)), width="stretch")
 
 st.subheader("Originals above reconstructions")
 if loaders.stage_problems(run, "encode"):

@@ -4,10 +4,11 @@ import numpy as np
 import streamlit as st
 
 from app import figures, loaders
-from app.images import download_png
-from app.session import current_run, require
+from app.images import download_png, faces_over_nearest
+from app.session import artifacts_root, current_run, require
 from app.share import bounded, flag, init_from_url, one_of, write_to_url
 from model.analysis.density import GaussianFit, NearestData, landing
+from model.analysis.memorisation import nearest_training
 from model.analysis.radius import RadiusAnalysis
 from model.generation import DEFAULT_SHARPNESS, R_LIMITS, sample_latents, sharpen
 from model.grid import image_grid
@@ -17,12 +18,13 @@ SAMPLERS = {
     "uniform": "Uniform [-b, b]^d",
     "gaussian": "Fitted Gaussian",
 }
+SPACES = {"latent": "latent space", "pixel": "pixel space"}
 DEFAULTS = {"sampler": "normal", "scale": 1.0, "limit": 1.5, "n": 28, "seed": 0,
-            "sharpness": DEFAULT_SHARPNESS, "sharpen": True}  # fmt: skip
+            "sharpness": DEFAULT_SHARPNESS, "sharpen": True, "nearest": "latent"}  # fmt: skip
 PARSERS = {
     "sampler": one_of(*SAMPLERS), "scale": bounded(float, 0.1, 3.0),
     "limit": bounded(float, 0.1, 8.0), "n": bounded(int, 1, 64), "seed": bounded(int, 0, 2**31),
-    "sharpness": bounded(float, 0.0, 10.0), "sharpen": flag,
+    "sharpness": bounded(float, 0.0, 10.0), "sharpen": flag, "nearest": one_of(*SPACES),
 }  # fmt: skip
 COLUMNS = 7
 SWEEP_KEY = "sweep_settings"  # (seed, sharpness or None) the r_limit sweep shows
@@ -56,9 +58,8 @@ def live_samples() -> None:
     fit = loaders.analysis(run, "gaussian", GaussianFit)
     z = sample_latents(settings.sampler, settings.n, z_dim, settings.seed, scale=settings.scale,
                        limit=settings.limit, fit=fit)  # fmt: skip
-    images = loaders.decoder(run).decode(z)
-    if settings.sharpen:
-        images = sharpen(images, settings.sharpness)
+    decoded = loaders.decoder(run).decode(z)
+    images = sharpen(decoded, settings.sharpness) if settings.sharpen else decoded
     grid = image_grid(images, COLUMNS)
     mode = f"sharpened x{settings.sharpness:g}" if settings.sharpen else "raw"
     st.image(grid, caption=f"{settings.n} decoded z-points ({mode}); share this view with the URL",
@@ -84,11 +85,37 @@ def live_samples() -> None:
         "Percentile of the distance to the nearest encoded point among the data points' own "
         "nearest-neighbour distances: near 0 = inside the data cloud, 100 = farther out than any."
     )
+    nearest_training_faces(z, decoded, images)
 
     sweep_settings = (settings.seed, settings.sharpness if settings.sharpen else None)
     if st.session_state.setdefault(SWEEP_KEY, sweep_settings) != sweep_settings:
         st.session_state[SWEEP_KEY] = sweep_settings
         st.rerun(scope="app")  # the sweep below the fragment follows seed and sharpening
+
+
+def nearest_training_faces(z: np.ndarray, decoded: np.ndarray, shown: np.ndarray) -> None:
+    """The memorisation check: each face above the training image nearest to it."""
+    st.subheader("Is a new face a copy of a training face?")
+    st.radio("Nearest training image in", list(SPACES), format_func=SPACES.get, horizontal=True,
+             key="nearest")  # fmt: skip
+    dataset = loaders.dataset(artifacts_root(), run.manifest["dataset"]["name"])
+    if st.session_state.nearest == "latent":
+        found = nearest_training(z, loaders.training_index(run, dataset), "latent")
+        typical = np.median(loaders.analysis(run, "nearest", NearestData).distances)
+        measure = (
+            f"distance from z to the training image's {loaders.analysed_latent(run)}; data "
+            f"points sit a median {typical:.2f} from their nearest other data point"
+        )
+    else:
+        found = nearest_training(decoded, loaders.training_pixel_index(dataset), "pixel")
+        measure = "root mean square difference of the raw decoder output, per colour value 0-255"
+    labels = [f"{d:.2f}" for d in found.distances]
+    grid = faces_over_nearest(shown, dataset.take(found.rows), labels, COLUMNS)
+    st.image(grid, width="stretch", caption=(
+        f"Each sampled face above its nearest of the {len(dataset.info.split_range('train')):,} "
+        f"training images in {SPACES[found.space]}, with the distance ({measure}). A distance "
+        "far below the others' means a copy."))  # fmt: skip
+    download_png(grid, f"{run.name}_nearest_training.png", "Download PNG (faces and nearest)")
 
 
 live_samples()

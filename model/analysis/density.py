@@ -83,13 +83,18 @@ class LatentIndex:
     """Latents (N, d) with their squared norms, for exact brute-force nearest-data queries.
 
     Scores |x|^2 - 2 q.x are ranked in float32 (one matrix product per chunk); the best
-    k + RERANK_MARGIN candidates are then re-ranked with exact float64 distances.
+    k + RERANK_MARGIN candidates are then re-ranked with exact float64 distances. Any real
+    (N, d) array works, uint8 images flattened to rows among them; `first_row` is the row
+    number of `latents[0]` in the data set (an index over one split reports data set rows).
     """
 
-    def __init__(self, latents: np.ndarray, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
+    def __init__(
+        self, latents: np.ndarray, chunk_rows: int = DEFAULT_CHUNK_ROWS, first_row: int = 0
+    ) -> None:
         self.latents = check_latents(latents)
         check_chunk_rows(chunk_rows)
         self.chunk_rows = chunk_rows
+        self.first_row = first_row
         norms = np.empty(len(latents), dtype=np.float32)
         for start, chunk in self._chunks():
             norms[start : start + len(chunk)] = np.einsum("ij,ij->i", chunk, chunk)
@@ -112,10 +117,10 @@ class LatentIndex:
     def query(
         self, queries: np.ndarray, k: int = 1, exclude: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Distances (m, k) float64 and row indices (m, k) int64 of each query's k nearest rows.
+        """Distances (m, k) float64 and data set rows (m, k) int64 of each query's k nearest.
 
         `exclude[i]`, if given, is a row query i must not match (its own row). Ties go to the
-        lower row index.
+        lower row.
         """
         queries = np.asarray(queries)
         if queries.ndim != 2 or queries.shape[1] != self.dim:
@@ -125,12 +130,16 @@ class LatentIndex:
         if not 1 <= k <= available:
             raise ValueError(f"k must be between 1 and {available}, got {k}")
         if exclude is not None:
-            exclude = np.asarray(exclude, dtype=np.int64)
+            exclude = np.asarray(exclude, dtype=np.int64) - self.first_row
             in_range = np.all((exclude >= 0) & (exclude < len(self)))
             if exclude.shape != (len(queries),) or not in_range:
-                raise ValueError(f"exclude must hold {len(queries)} rows in 0..{len(self) - 1}")
+                last = self.first_row + len(self) - 1
+                raise ValueError(
+                    f"exclude must hold {len(queries)} rows in {self.first_row}..{last}"
+                )
         scores, candidates = self._candidates(queries, min(k + RERANK_MARGIN, len(self)), exclude)
-        return self._rerank(queries, scores, candidates, k)
+        distances, rows = self._rerank(queries, scores, candidates, k)
+        return distances, rows + self.first_row
 
     def _candidates(
         self, queries: np.ndarray, width: int, exclude: np.ndarray | None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +22,7 @@ from model.analysis.chunks import check_finite
 from model.analysis.components import analyze_components
 from model.analysis.correlations import analyze_correlations
 from model.analysis.density import build_nearest_data, fit_gaussian
+from model.analysis.dimensions import analyze_dimensions
 from model.analysis.kmeans import kmeans_inertia
 from model.analysis.logvar_stats import analyze_logvar
 from model.analysis.moments import latent_moments
@@ -160,6 +161,13 @@ def _logvar(ctx: _Context) -> None:
     ctx.metrics["max_abs_z_minus_mu"] = result.max_abs_diff
 
 
+def _dimensions(ctx: _Context) -> None:
+    mu = ctx.latents.mu if ctx.latents.mu is not None else ctx.latents.z  # an AE's mu is its z
+    result = analyze_dimensions(mu, ctx.latents.logvar)
+    ctx.save(result, "dimensions")
+    ctx.metrics["active_units"] = result.active_count
+
+
 def _pca(ctx: _Context) -> None:
     result = fit_pca(ctx.data, n_components=ctx.config.pca_components)
     ctx.save(result, "pca")
@@ -225,6 +233,7 @@ STEPS: dict[str, Callable[[_Context], None]] = {
     "radius": _radius,
     "components and correlations": _components_and_correlations,
     "logvar": _logvar,
+    "dimensions": _dimensions,
     "pca": _pca,
     "tsne": _tsne,
     "kmeans": _kmeans,
@@ -232,6 +241,10 @@ STEPS: dict[str, Callable[[_Context], None]] = {
     "density": _density,
     "attributes": _attributes,
 }
+# The steps of analyses recorded before the manifest listed them (a later step is added to such
+# an analysis without redoing these).
+FIRST_STEPS = ("radius", "components and correlations", "logvar", "pca", "tsne", "kmeans",
+               "baselines", "density", "attributes")  # fmt: skip
 
 
 def analyze_latents(
@@ -241,23 +254,28 @@ def analyze_latents(
     out_dir: Path,
     progress: bool = True,
     workers: int = 1,
-    on_step: Callable[[str, int], None] | None = None,
+    on_step: Callable[[str, int, int], None] | None = None,
+    steps: Sequence[str] = tuple(STEPS),
 ) -> tuple[list[Path], dict[str, Any]]:
-    """Run every step, writing its results under `out_dir`; return the files and the metrics.
+    """Run `steps` (default: all, in order), writing their results under `out_dir`; return the
+    files and the metrics.
 
     `workers` processes compute the t-SNE maps side by side (the results do not depend on it);
-    `on_step(name, index)` is called as each of the len(STEPS) steps starts.
+    `on_step(name, index, count)` is called as each of the `count` steps starts.
     """
+    unknown = [name for name in steps if name not in STEPS]
+    if unknown:
+        raise ValueError(f"unknown analysis steps {unknown}; the steps are {', '.join(STEPS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = _Context(latents, attributes, config, out_dir, progress, workers)
     seconds: dict[str, float] = {}
-    steps = tqdm(STEPS.items(), desc="analyze", unit="step", disable=not progress)
-    for index, (name, step) in enumerate(steps):
-        steps.set_postfix_str(name)
+    shown = tqdm(steps, desc="analyze", unit="step", disable=not progress)
+    for index, name in enumerate(shown):
+        shown.set_postfix_str(name)
         if on_step is not None:
-            on_step(name, index)
+            on_step(name, index, len(steps))
         started = time.perf_counter()
-        step(ctx)
+        STEPS[name](ctx)
         seconds[name] = round(time.perf_counter() - started, 2)
     ctx.metrics["step_seconds"] = seconds
     return ctx.files, ctx.metrics
