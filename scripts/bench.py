@@ -4,6 +4,7 @@
   python -m scripts.bench --quick    # small sizes: checks that every benchmark runs
   python -m scripts.bench --only encode rss
   python -m scripts.bench --only distribute  # 1 process vs 2 local workers; mixed vs float32
+  python -m scripts.bench --only nearest  # the memorisation check's searches, latent and pixel
 
 Memory figures are the peak RSS of a fresh child process that does only the measured work.
 Generated benchmark inputs are kept under WORKDIR and reused by later runs.
@@ -314,6 +315,67 @@ def bench_dashboard(workdir: Path, sizes: dict[str, int]) -> None:
     )
 
 
+def _nearest_training(dataset_path: str, latents_path: str | None) -> dict[str, Any]:
+    """The memorisation check's two searches for 28 faces, on one BLAS thread as in the server:
+    latent space (when latents are given) and pixel space over the training images."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from model.analysis.memorisation import (
+        nearest_training,
+        training_index,
+        training_pixel_index,
+    )
+    from model.data.store import Dataset
+
+    dataset = Dataset(Path(dataset_path))
+    train = dataset.info.split_range("train")
+    faces = dataset.take(np.arange(len(dataset) - 28, len(dataset)))  # test images as queries
+    result: dict[str, Any] = {"train_images": len(train), "image_size": dataset.info.image_size}
+    with threadpool_limits(1, user_api="blas"):
+        started = time.perf_counter()
+        pixels = training_pixel_index(dataset.images, train)
+        result["pixel_index_seconds"] = time.perf_counter() - started
+        result["pixel_query_seconds"] = _median_seconds(
+            lambda: nearest_training(faces, pixels, "pixel"), repeats=3
+        )
+        if latents_path is not None:
+            latents = np.load(latents_path, mmap_mode="r")[: len(dataset)]
+            index = training_index(latents, train)
+            z = np.random.default_rng(0).normal(size=(28, latents.shape[1])).astype(np.float32)
+            result["latent_query_ms"] = 1000 * _median_seconds(
+                lambda: nearest_training(z, index, "latent"), repeats=9
+            )
+            result["latent_dim"] = latents.shape[1]
+    return result
+
+
+def _median_seconds(work: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats + 1):  # the first call warms the page cache
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return float(sorted(times[1:])[len(times[1:]) // 2])
+
+
+def bench_nearest_training(workdir: Path, sizes: dict[str, int]) -> None:
+    """The Sample page's "is a new face a copy?" search: latents at the full data set's size,
+    pixels at the built-in data set's size and at CelebA's."""
+    latents = _latents_file(workdir, sizes["latents"], sizes["latent_dim"])
+    for count, size, with_latents in ((sizes["synthetic"], 64, False),
+                                      (sizes["rss"], 96, True)):  # fmt: skip
+        path = synthetic_set(workdir, count, size)
+        result = in_child(_nearest_training, str(path), str(latents) if with_latents else None)
+        shape = {"faces": 28, "train_images": result["train_images"], "image_size": size}
+        emit(f"nearest_training_pixel_seconds_{size}px", result["pixel_query_seconds"], "s",
+             index_seconds=round(result["pixel_index_seconds"], 2),
+             peak_rss_mib=round(result["peak_rss_mib"]), **shape)  # fmt: skip
+        if with_latents:
+            emit("nearest_training_latent_ms", result["latent_query_ms"], "ms",
+                 latent_dim=result["latent_dim"], **shape)  # fmt: skip
+
+
 _RENDER_PAGE = """<!doctype html><html><body><div id="map" style="width:900px;height:700px"></div>
 <script>{plotly}</script><script>
 const text = {figure};
@@ -380,6 +442,7 @@ BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "correlation": bench_correlation,
     "tsne": bench_tsne,
     "dashboard": bench_dashboard,
+    "nearest": bench_nearest_training,
     "render": bench_projection_render,
     "live": bench_live,
 }
