@@ -88,8 +88,9 @@ def train_stage(
     """
     if config.model.architecture == "imported":
         raise RunError(
-            "model.architecture 'imported' is for networks trained elsewhere "
-            "(python -m scripts.import_model); train builds the studies' networks"
+            f"{run_name}: model.architecture 'imported' means networks trained elsewhere "
+            "(python -m scripts.import_model), which train cannot build; train a preset "
+            "instead (`--preset NAME --force` replaces the run)"
         )
     replicas = replicas or start_replicas()
     dataset = open_dataset(layout, config.dataset)

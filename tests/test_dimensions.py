@@ -79,7 +79,10 @@ def test_bars_are_sorted_and_flag_collapsed_dimensions():
     assert collapsed.name == "collapsed (1)"
     by_variance = dimension_bars(result, "variance")
     assert by_variance.layout.yaxis.type == "log"
-    assert by_variance.layout.shapes[0].y0 == ACTIVE_THRESHOLD  # the threshold line
+    line = by_variance.data[-1]  # the threshold, across every bar
+    assert list(line.y) == [ACTIVE_THRESHOLD] * 2 and list(line.x) == ["2", "1"]
+    low, high = by_variance.layout.yaxis.range
+    assert low < np.log10(ACTIVE_THRESHOLD) and 10**low < result.mu_variance.min()
 
 
 def test_traversal_sweeps_each_chosen_dimension_over_the_data_range():

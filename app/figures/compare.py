@@ -49,7 +49,7 @@ def logvar_comparison(named: Mapping[str, LogvarAnalysis | None]) -> list[dict[s
 
 def _text(quantity: str, value: float | None) -> str:
     if value is None:
-        return "-"
+        return "–"
     if quantity.startswith(COUNT_QUANTITIES):
         return f"{value:,.0f}"
     return f"{value:.4g}"

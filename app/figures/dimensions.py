@@ -41,12 +41,19 @@ def dimension_bars(analysis: DimensionAnalysis, by: str) -> go.Figure:
     fig.update_layout(barmode="overlay", bargap=0.15, showlegend=True)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[str(i) for i in order])
     if by == "variance":
-        fig.update_yaxes(type="log")
-        fig.add_hline(
-            y=analysis.active_threshold,
-            line={"dash": "dash", "color": "#444"},
-            annotation_text=f"active above {analysis.active_threshold:g}",
-            annotation_position="top right",
+        threshold = analysis.active_threshold
+        floor = min(threshold / 3, float(np.min(np.maximum(values, 1e-12))) / 2)
+        top = max(threshold * 3, float(np.max(values)) * 2)
+        fig.update_yaxes(type="log", range=[np.log10(floor), np.log10(top)])
+        fig.add_trace(
+            go.Scatter(
+                x=[str(order[0]), str(order[-1])],
+                y=[threshold, threshold],
+                mode="lines",
+                line={"dash": "dash", "color": "#444", "width": 1.5},
+                name=f"active above {threshold:g}",
+                hoverinfo="skip",
+            )
         )
     title = f"{MEASURES[by]} per dimension, largest first"
     return themed(fig, title, "dimension", MEASURES[by])

@@ -67,8 +67,9 @@ by = st.radio("Sort by", measures, format_func=MEASURES.get, horizontal=True, ke
 st.plotly_chart(figures.dimension_bars(dims, by), width="stretch")
 st.caption(
     f"Each of the {z_dim} dimensions over the {dims.count:,} encoded images; grey: collapsed "
-    f"(Var(mu) at most {dims.active_threshold:g}). KL is that of N(mu, exp(logvar)) from "
-    "N(0, 1) in each dimension, averaged over the data."
+    f"(Var(mu) at most {dims.active_threshold:g})."
+    + (" KL is that of N(mu, exp(logvar)) from N(0, 1) in each dimension, averaged over the "
+       "data." if dims.has_posterior else "")
 )
 with st.expander(f"All {z_dim} dimensions"):
     order = dims.ranking(by)

@@ -44,10 +44,12 @@ with model_col:
             else "the studies' convolutional (V)AE",
             "KL factor (fact)": f"{config.model.kl_factor:g}"
             if config.model.kind == "vae"
-            else "-",
+            else "none (AE)",
             "z_dim": config.model.z_dim,
             "image size": f"{config.model.image_size} px",
-            "reconstruction loss": "-" if run.imported else config.model.reconstruction_loss,
+            "reconstruction loss": "not recorded (imported)"
+            if run.imported
+            else config.model.reconstruction_loss,
             "parameters (encoder / decoder)": f"{params['encoder']:,} / {params['decoder']:,}",
             **training,
             "active units (Var(mu) > 0.01)": active_units,
