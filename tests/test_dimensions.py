@@ -83,6 +83,7 @@ def test_bars_are_sorted_and_flag_collapsed_dimensions():
     assert list(line.y) == [ACTIVE_THRESHOLD] * 2 and list(line.x) == ["2", "1"]
     low, high = by_variance.layout.yaxis.range
     assert low < np.log10(ACTIVE_THRESHOLD) and 10**low < result.mu_variance.min()
+    assert 10**high > result.mu_variance.max()
 
 
 def test_traversal_sweeps_each_chosen_dimension_over_the_data_range():

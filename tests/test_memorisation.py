@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from app.images import faces_over_nearest
+from model.analysis.density import LatentIndex, build_nearest_data, landing
 from model.analysis.memorisation import nearest_training, training_index, training_pixel_index
 
 
@@ -21,6 +22,25 @@ def test_latent_search_covers_only_the_training_rows_and_reports_data_set_rows()
     np.testing.assert_allclose(found.distances, distances.min(axis=1), rtol=1e-6)
     assert found.rows[1] == 100 and found.distances[1] == 0.0
     assert found.rows[0] != 10
+
+
+def test_the_landing_search_s_neighbours_give_the_same_answer_with_one_search():
+    rng = np.random.default_rng(2)
+    latents = rng.normal(0, 1, (400, 4)).astype(np.float32)
+    train = range(0, 300)
+    latents[300:312] = 5.0 + rng.normal(0, 0.01, (12, 4))  # 12 test rows in a tight cluster
+    queries = rng.normal(0, 1, (30, 4)).astype(np.float32)
+    queries[0] = 5.0  # its 8 nearest rows are all test rows: searched again among training rows
+    everything = LatentIndex(latents)
+    index = training_index(latents, train)
+    landed = landing(queries, everything, build_nearest_data(latents, 50), neighbours=8)
+    assert not np.isin(landed.neighbour_rows[0], train).any()
+    candidates = (landed.neighbour_distances, landed.neighbour_rows)
+    shared = nearest_training(queries, index, "latent", candidates)
+    alone = nearest_training(queries, index, "latent")
+    np.testing.assert_array_equal(shared.rows, alone.rows)
+    np.testing.assert_allclose(shared.distances, alone.distances, rtol=1e-12)
+    assert shared.rows.max() < 300
 
 
 def test_pixel_search_finds_the_copied_image_by_brute_force():

@@ -12,6 +12,7 @@ from model.generation import DEFAULT_SHARPNESS, interpolate, sample_latents, sha
 from model.grid import image_grid
 
 PATHS = {"spherical": "Spherical (slerp)", "linear": "Linear"}
+NEIGHBOURS = 8  # data points per step from one search: the nearest training image is among them
 
 run = current_run()
 require(run, "train", "encode", "analyze")
@@ -60,7 +61,7 @@ def live_path() -> None:
     st.image(strip, caption=caption, width="stretch")
     download_png(strip, f"{run.name}_interpolation.png")
     nearest = loaders.analysis(run, "nearest", NearestData)
-    landed = landing(points, loaders.latent_index(run), nearest)
+    landed = landing(points, loaders.latent_index(run), nearest, neighbours=NEIGHBOURS)
     st.dataframe(
         {
             "step": np.arange(steps),
@@ -75,7 +76,8 @@ def live_path() -> None:
         "(smaller |z|, higher percentiles); the spherical path keeps the radius."
     )
     dataset = loaders.dataset(artifacts_root(), run.manifest["dataset"]["name"])
-    found = nearest_training(points, loaders.training_index(run, dataset), "latent")
+    candidates = (landed.neighbour_distances, landed.neighbour_rows)
+    found = nearest_training(points, loaders.training_index(run, dataset), "latent", candidates)
     labels = [f"{d:.2f}" for d in found.distances]
     nearest_grid = faces_over_nearest(images, dataset.take(found.rows), labels, steps, first=0)
     st.image(nearest_grid, width="stretch",

@@ -7,7 +7,7 @@ from app import figures, loaders
 from app.images import download_png, faces_over_nearest
 from app.session import artifacts_root, current_run, require
 from app.share import bounded, flag, init_from_url, one_of, write_to_url
-from model.analysis.density import GaussianFit, NearestData, landing
+from model.analysis.density import GaussianFit, Landing, NearestData, landing
 from model.analysis.memorisation import nearest_training
 from model.analysis.radius import RadiusAnalysis
 from model.generation import DEFAULT_SHARPNESS, R_LIMITS, sample_latents, sharpen
@@ -27,6 +27,7 @@ PARSERS = {
     "sharpness": bounded(float, 0.0, 10.0), "sharpen": flag, "nearest": one_of(*SPACES),
 }  # fmt: skip
 COLUMNS = 7
+NEIGHBOURS = 8  # data points per face from one search: the nearest training image is among them
 SWEEP_KEY = "sweep_settings"  # (seed, sharpness or None) the r_limit sweep shows
 
 run = current_run()
@@ -67,7 +68,8 @@ def live_samples() -> None:
     download_png(grid, f"{run.name}_samples.png")
 
     st.subheader("Does this z land where data lives?")
-    landed = landing(z, loaders.latent_index(run), loaders.analysis(run, "nearest", NearestData))
+    nearest = loaders.analysis(run, "nearest", NearestData)
+    landed = landing(z, loaders.latent_index(run), nearest, neighbours=NEIGHBOURS)
     radius = loaders.analysis(run, "radius", RadiusAnalysis)
     data_radii = radius.radii_mu if loaders.analysed_latent(run) == "mu" else radius.radii_z
     st.plotly_chart(figures.sample_radius(data_radii, landed.radius), width="stretch")
@@ -85,7 +87,7 @@ def live_samples() -> None:
         "Percentile of the distance to the nearest encoded point among the data points' own "
         "nearest-neighbour distances: near 0 = inside the data cloud, 100 = farther out than any."
     )
-    nearest_training_faces(z, decoded, images)
+    nearest_training_faces(z, decoded, images, landed)
 
     sweep_settings = (settings.seed, settings.sharpness if settings.sharpen else None)
     if st.session_state.setdefault(SWEEP_KEY, sweep_settings) != sweep_settings:
@@ -93,14 +95,18 @@ def live_samples() -> None:
         st.rerun(scope="app")  # the sweep below the fragment follows seed and sharpening
 
 
-def nearest_training_faces(z: np.ndarray, decoded: np.ndarray, shown: np.ndarray) -> None:
-    """The memorisation check: each face above the training image nearest to it."""
+def nearest_training_faces(
+    z: np.ndarray, decoded: np.ndarray, shown: np.ndarray, landed: Landing
+) -> None:
+    """The memorisation check: each face above the training image nearest to it (in latent
+    space mostly read from the landing search's neighbours: one search, not two)."""
     st.subheader("Is a new face a copy of a training face?")
     st.radio("Nearest training image in", list(SPACES), format_func=SPACES.get, horizontal=True,
              key="nearest")  # fmt: skip
     dataset = loaders.dataset(artifacts_root(), run.manifest["dataset"]["name"])
     if st.session_state.nearest == "latent":
-        found = nearest_training(z, loaders.training_index(run, dataset), "latent")
+        found = nearest_training(z, loaders.training_index(run, dataset), "latent",
+                                 (landed.neighbour_distances, landed.neighbour_rows))  # fmt: skip
         typical = np.median(loaders.analysis(run, "nearest", NearestData).distances)
         measure = (
             f"distance from z to the training image's {loaders.analysed_latent(run)}; data "

@@ -260,14 +260,22 @@ class Landing:
     nearest_distance: np.ndarray  # (m,) distance to the nearest encoded point
     nearest_index: np.ndarray  # (m,) its row
     percentile: np.ndarray  # (m,) that distance's percentile among the data's own NN distances
+    neighbour_distances: np.ndarray  # (m, k) the k nearest encoded points, nearest first
+    neighbour_rows: np.ndarray  # (m, k) their rows
 
 
-def landing(z: np.ndarray, index: LatentIndex, reference: NearestData) -> Landing:
-    """Radius, nearest data point and nearest-data percentile of each z-point."""
-    distances, rows = index.query(np.asarray(z, dtype=np.float32), k=1)
+def landing(
+    z: np.ndarray, index: LatentIndex, reference: NearestData, neighbours: int = 1
+) -> Landing:
+    """Radius, nearest data point and nearest-data percentile of each z-point, with its
+    `neighbours` nearest data points (one search serves later questions about them)."""
+    k = min(neighbours, len(index))
+    distances, rows = index.query(np.asarray(z, dtype=np.float32), k=k)
     return Landing(
         radius=np.linalg.norm(np.asarray(z, dtype=np.float64), axis=1),
         nearest_distance=distances[:, 0],
         nearest_index=rows[:, 0],
         percentile=distance_percentile(distances[:, 0], reference),
+        neighbour_distances=distances,
+        neighbour_rows=rows,
     )

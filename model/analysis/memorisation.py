@@ -45,16 +45,38 @@ def training_pixel_index(images: np.ndarray, train_rows: range) -> LatentIndex:
     return LatentIndex(rows, chunk_rows=chunk_rows, first_row=train_rows.start)
 
 
-def nearest_training(queries: np.ndarray, index: LatentIndex, space: Space) -> NearestTraining:
+def nearest_training(
+    queries: np.ndarray,
+    index: LatentIndex,
+    space: Space,
+    candidates: tuple[np.ndarray, np.ndarray] | None = None,
+) -> NearestTraining:
     """The nearest training image of each query: z-points (m, d) for "latent", uint8 images
-    (m, H, W, 3) for "pixel"."""
+    (m, H, W, 3) for "pixel".
+
+    `candidates`, (distances, rows) each (m, k), are the k nearest of all rows (training and
+    test) from a search in the same space, nearest first: the first training row among them is
+    exactly the nearest training row, so only queries without one are searched in `index`.
+    """
     if space not in ("latent", "pixel"):
         raise ValueError(f"space must be 'latent' or 'pixel', got {space!r}")
     flat = np.asarray(queries, np.float32).reshape(len(queries), -1)
-    distances, rows = index.query(flat, k=1)
+    rows, distances = np.zeros(len(flat), np.int64), np.zeros(len(flat))
+    missing = np.ones(len(flat), bool)
+    if candidates is not None:
+        near, near_rows = candidates
+        training = (near_rows >= index.first_row) & (near_rows < index.first_row + len(index))
+        found = training.any(axis=1)
+        first = training.argmax(axis=1)
+        rows[found] = near_rows[found, first[found]]
+        distances[found] = near[found, first[found]]
+        missing = ~found
+    if missing.any():
+        searched, searched_rows = index.query(flat[missing], k=1)
+        rows[missing], distances[missing] = searched_rows[:, 0], searched[:, 0]
     if space == "pixel":
         distances = distances / np.sqrt(flat.shape[1])
-    return NearestTraining(rows[:, 0], distances[:, 0], space)
+    return NearestTraining(rows, distances, space)
 
 
 def _check_rows(rows: range, count: int) -> None:
