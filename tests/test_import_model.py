@@ -112,7 +112,7 @@ def test_training_over_an_imported_run_is_refused(layout, pair):
     assert _import(layout, *pair) == 0
     with pytest.raises(RunError, match="holds an imported model"):
         train_stage(layout, "mine", tiny_config(), progress=False)
-    with pytest.raises(RunError, match="new: model.architecture 'imported' means networks trained elsewhere"):
+    with pytest.raises(RunError, match="new: model.architecture 'imported' means networks"):
         train_stage(layout, "new", tiny_config(**{"model.architecture": "imported"}))
 
 

@@ -27,7 +27,7 @@ def test_latent_search_covers_only_the_training_rows_and_reports_data_set_rows()
 def test_the_landing_search_s_neighbours_give_the_same_answer_with_one_search():
     rng = np.random.default_rng(2)
     latents = rng.normal(0, 1, (400, 4)).astype(np.float32)
-    train = range(0, 300)
+    train = range(300)
     latents[300:312] = 5.0 + rng.normal(0, 0.01, (12, 4))  # 12 test rows in a tight cluster
     queries = rng.normal(0, 1, (30, 4)).astype(np.float32)
     queries[0] = 5.0  # its 8 nearest rows are all test rows: searched again among training rows
