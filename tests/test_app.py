@@ -105,5 +105,10 @@ def test_interpolate_page_walks_between_two_data_points(app):
     assert not app.exception
     table = app.dataframe[0].value
     assert len(table) == 8 and table["nearest image row"].iloc[0] == 0
+    images = _image_urls(app)
+    assert len(images) == 2  # the steps, then each step above its nearest training image
+    nearest = images[1]
+    assert "nearest to it in latent space" in _captions(app)[1]
     app.slider[0].set_value(5).run()
     assert len(app.dataframe[0].value) == 5
+    assert _image_urls(app)[1] != nearest
