@@ -97,24 +97,29 @@ def launch_options() -> dict[str, Any]:
     return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
-# Installed before a key press: records the press time, then on every animation frame looks at
-# the page's images; once one has a new source and all are loaded, it stamps the frame after
-# they are decoded, i.e. when the new picture is painted.
-_ARM = """([before, selector]) => {
+# Installed before a key press: records the press time and the page's image sources at that
+# moment (an image that arrives between installing and pressing, e.g. the last part of the
+# previous rerun, is not new), then on every animation frame looks at the page's images; once
+# one has a new source and all are loaded, it stamps the frame after they are decoded, i.e.
+# when the new picture is painted.
+_ARM = """(selector) => {
   window.__pressed = null; window.__painted = null;
-  document.addEventListener('keydown', () => { window.__pressed = performance.now(); },
-                            {capture: true, once: true});
-  const look = () => {
-    const images = [...document.querySelectorAll(selector)];
-    const fresh = images.some(img => !before.includes(img.src));
-    if (fresh && images.every(img => img.complete && img.naturalWidth > 0)) {
-      Promise.all(images.map(img => img.decode().catch(() => null))).then(() =>
-        requestAnimationFrame(() => { window.__painted = performance.now(); }));
-    } else {
-      requestAnimationFrame(look);
-    }
-  };
-  requestAnimationFrame(look);
+  const sources = () => [...document.querySelectorAll(selector)].map(img => img.src);
+  document.addEventListener('keydown', () => {
+    window.__pressed = performance.now();
+    const before = sources();
+    const look = () => {
+      const images = [...document.querySelectorAll(selector)];
+      const fresh = images.some(img => !before.includes(img.src));
+      if (fresh && images.every(img => img.complete && img.naturalWidth > 0)) {
+        Promise.all(images.map(img => img.decode().catch(() => null))).then(() =>
+          requestAnimationFrame(() => { window.__painted = performance.now(); }));
+      } else {
+        requestAnimationFrame(look);
+      }
+    };
+    requestAnimationFrame(look);
+  }, {capture: true, once: true});
 }"""
 
 
@@ -127,7 +132,7 @@ async def press_to_painted(
 ) -> float:
     """Milliseconds from pressing `key` on `control` to the page's new faces painted (async
     Playwright); then waits for the rerun to finish, so moves never overlap."""
-    await page.evaluate(_ARM, [await image_sources(page), IMAGES])
+    await page.evaluate(_ARM, IMAGES)
     await control.press(key)
     await page.wait_for_function("window.__painted !== null", timeout=timeout_ms, polling="raf")
     elapsed = await page.evaluate("window.__painted - window.__pressed")
