@@ -24,10 +24,11 @@ def _give_normal_permissions(path: Path, directory: bool) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
 
 
-def sha256_of(path: Path, chunk_bytes: int = 1 << 22) -> str:
-    """Hex sha256 of a file, read in chunks so memory stays flat."""
+def sha256_of(path: Path, chunk_bytes: int = 1 << 22, start: int = 0) -> str:
+    """Hex sha256 of a file from byte `start` on, read in chunks so memory stays flat."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
+        handle.seek(start)
         while block := handle.read(chunk_bytes):
             digest.update(block)
     return digest.hexdigest()

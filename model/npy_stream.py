@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ class NpyStreamWriter:
     """Append batches of rows of one shape and dtype; `close` writes the final .npy header.
 
     Rows go straight to the file with plain writes, so memory stays flat however many rows.
+    `rows_sha256` is the sha256 of the row bytes (the file without its header), kept as they go.
     """
 
     def __init__(self, path: Path, row_shape: tuple[int, ...], dtype: np.dtype | str) -> None:
@@ -22,6 +24,7 @@ class NpyStreamWriter:
         self.row_shape = tuple(row_shape)
         self.dtype = np.dtype(dtype)
         self.count = 0
+        self._digest = hashlib.sha256()
         self._handle = open(self.path, "wb")  # noqa: SIM115 - closed by close() or abort()
         self._handle.write(b"\0" * HEADER_BYTES)
 
@@ -31,8 +34,14 @@ class NpyStreamWriter:
                 f"{self.path.name}: rows must be {self.dtype} of shape (n, "
                 f"{', '.join(map(str, self.row_shape))}), got {rows.dtype} {rows.shape}"
             )
-        self._handle.write(np.ascontiguousarray(rows).tobytes())
+        data = np.ascontiguousarray(rows).tobytes()
+        self._handle.write(data)
+        self._digest.update(data)
         self.count += len(rows)
+
+    @property
+    def rows_sha256(self) -> str:
+        return self._digest.hexdigest()
 
     @property
     def closed(self) -> bool:

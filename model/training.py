@@ -120,7 +120,7 @@ def train(
         else:  # every worker assigns the chief's values at once, below
             saved, record = checkpoint_values(model, checkpoint)
             history = record["history"]
-    resumed_from = _start_together(replicas, model, key, len(history), saved)
+    resumed_from = _start_together(replicas, model, key, dataset, len(history), saved)
     step = _step(model, replicas)
     for epoch in range(resumed_from, config.train.epochs):
         with _lost_workers(replicas, epoch, checkpoint):
@@ -144,15 +144,18 @@ def _start_together(
     replicas: Replicas,
     model: LatentAutoencoder,
     key: dict[str, Any],
+    dataset: Dataset,
     epochs_done: int,
     saved: list[np.ndarray] | None,
 ) -> int:
     """Every worker takes the chief's state (`saved` from its checkpoint, or its fresh weights)
-    and epoch, after checking that all were started on the same run; the epoch to start from.
+    and epoch, after checking that all were started with the same settings on the same images
+    (each worker may have built its own copy of the data set); the epoch to start from.
     Mirrored variables are assigned by all workers together, never by the chief alone."""
     if replicas.workers == 1:
         return epochs_done
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).digest()
+    run = {"config": key["config"], "data": dataset.training_identity()}
+    digest = hashlib.sha256(json.dumps(run, sort_keys=True).encode()).digest()
     mine = np.frombuffer(digest[:16], dtype=np.uint8)
     [chiefs] = replicas.broadcast([mine])
     if not replicas.all_agree(bool(np.array_equal(chiefs, mine))):

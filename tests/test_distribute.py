@@ -38,10 +38,11 @@ def test_split_rows_cuts_a_batch_into_near_equal_contiguous_parts():
     assert [len(piece) for _, piece in split_rows(np.arange(1), 2)] == [0, 1]
 
 
-def _artifacts(root: Path, images: int = 96) -> Path:
-    """An artifacts folder holding the blob data set (each worker gets its own copy)."""
+def _artifacts(root: Path, images: int = 96, seed: int = 0) -> Path:
+    """An artifacts folder holding the blob data set: each worker builds its own, as the same
+    `prepare_data` command on every machine would (the builds' times differ)."""
     layout = ArtifactLayout(root)
-    write_blob_dataset(layout.dataset("blobs"), count=images, n_test=16)
+    write_blob_dataset(layout.dataset("blobs"), count=images, n_test=16, seed=seed)
     return root
 
 
@@ -172,6 +173,19 @@ def test_workers_started_on_different_settings_refuse_to_train(tmp_path):
     workers = [
         _train(root, "--distribute", "multi-worker", settings=settings, env=config)
         for root, config, settings in zip(roots, configs, seeds)
+    ]
+    for worker in workers:
+        output = worker.communicate(timeout=300)[0]
+        assert worker.returncode == 2, output
+        assert "started with different settings or data sets" in output, output
+
+
+def test_workers_on_different_images_refuse_to_train(tmp_path):
+    roots = [_artifacts(tmp_path / f"worker{i}", seed=i) for i in range(2)]
+    _, configs = _cluster(2)
+    workers = [
+        _train(root, "--distribute", "multi-worker", env=config)
+        for root, config in zip(roots, configs)
     ]
     for worker in workers:
         output = worker.communicate(timeout=300)[0]

@@ -1,5 +1,6 @@
 """The on-disk data set format: streamed .npy, metadata, attribute table, crash safety."""
 
+import hashlib
 import json
 
 import numpy as np
@@ -24,6 +25,8 @@ def test_streamed_npy_loads_with_numpy(tmp_path):
         writer.append(chunk)
     writer.close()
     np.testing.assert_array_equal(np.load(path), np.concatenate(chunks))
+    expected = hashlib.sha256(np.concatenate(chunks).tobytes()).hexdigest()
+    assert writer.rows_sha256 == expected
     with pytest.raises(ValueError, match=r"rows.npy: rows must be float32 of shape \(n, 3\)"):
         NpyStreamWriter(tmp_path / "rows.npy", (3,), np.float32).append(np.ones((1, 4)))
 
@@ -91,3 +94,26 @@ def test_bad_metadata_is_named(tmp_path):
         make_split(10, 8, 3)
     with pytest.raises(ValueError, match="attribute values have shape"):
         AttributeTable(("a", "b"), np.zeros((3, 3)))
+
+
+def test_training_identity_is_the_images_and_split_not_the_build(tmp_path):
+    """Two builds of the same images (at other times, from other paths) train the same run;
+    other images do not; an older build without the recorded hash hashes its images."""
+    for name in ("a", "b"):
+        write_blob_dataset(tmp_path / name, count=40, n_test=8)
+    first = Dataset(tmp_path / "a")
+    info_path = tmp_path / "b" / INFO_FILE
+    info = json.loads(info_path.read_text())
+    info["created"], info["source"]["path"] = "2020-01-01T00:00:00+00:00", "/elsewhere"
+    info_path.write_text(json.dumps(info))
+    assert Dataset(tmp_path / "b").training_identity() == first.training_identity()
+    assert first.info.images_sha256 == hashlib.sha256(first.images.tobytes()).hexdigest()
+
+    del info["images_sha256"]  # as written before the hash was recorded
+    info_path.write_text(json.dumps(info))
+    assert Dataset(tmp_path / "b").training_identity() == first.training_identity()
+
+    write_blob_dataset(tmp_path / "c", count=40, n_test=8, seed=1)
+    write_blob_dataset(tmp_path / "d", count=40, n_test=10)
+    for other in ("c", "d"):
+        assert Dataset(tmp_path / other).training_identity() != first.training_identity()

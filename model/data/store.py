@@ -3,7 +3,8 @@
 A data set directory holds
 - `images.npy`: uint8 array (N, H, W, 3), rows in data set order (train rows first, then test);
 - `attributes.csv`: optional, one row per image (`index` column, then one column per attribute);
-- `dataset.json`: source, image size, counts, split, attribute names, crop and skipped files.
+- `dataset.json`: source, image size, counts, split, attribute names, crop, skipped files and
+  the sha256 of the image rows.
 
 Directories are built under a temporary name and renamed when complete, so a crash never
 leaves a half-written data set behind.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
+import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from model.files import atomic_directory, read_json, write_json
+from model.files import atomic_directory, read_json, sha256_of, write_json
 from model.npy_stream import NpyStreamWriter
 
 SCHEMA_VERSION = 1
@@ -93,6 +96,7 @@ class DatasetInfo:
     skipped: list[dict[str, str]] = field(default_factory=list)
     converted: list[dict[str, str]] = field(default_factory=list)
     created: str = ""
+    images_sha256: str = ""  # of the image rows; builds before it was recorded leave it empty
     schema_version: int = SCHEMA_VERSION
 
     def split_range(self, split: str) -> range:
@@ -177,6 +181,7 @@ class DatasetWriter:
             skipped=list(skipped),
             converted=list(converted),
             created=datetime.now(UTC).isoformat(timespec="seconds"),
+            images_sha256=self._images.rows_sha256,
         )
         write_json(self.directory / INFO_FILE, info.to_dict())
         self._finished = True
@@ -235,6 +240,14 @@ class Dataset:
 
     def __len__(self) -> int:
         return self.info.count
+
+    def training_identity(self) -> str:
+        """What training reads from this data set: its images, split and image size, whatever
+        the build's time or source path. Two builds by the same `prepare_data` command on two
+        machines have the same identity. Older builds hash their images here, once per call."""
+        images = self.info.images_sha256 or sha256_of(self.path / IMAGES_FILE, start=self._offset)
+        content = {"images": images, "split": self.info.split, "size": self.info.image_size}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def __del__(self) -> None:
         fd = getattr(self, "_fd", None)
