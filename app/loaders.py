@@ -21,8 +21,7 @@ from model.analysis.results import load_result
 from model.data.store import ATTRIBUTES_FILE, INFO_FILE, AttributeTable, Dataset
 from model.files import read_json
 from model.generation import R_LIMITS, Decoder, sample_latents, sharpen
-from model.runs import MANIFEST_FILE, ArtifactLayout, Run
-from model.stages import ANALYSIS_DIR, LATENTS_DIR, TRAIN_DIR
+from model.runs import ANALYSIS_DIR, LATENTS_DIR, MANIFEST_FILE, TRAIN_DIR, ArtifactLayout, Run
 
 R = TypeVar("R")
 

@@ -9,8 +9,7 @@ import streamlit as st
 
 from app import loaders
 from app.build_progress import runs_being_built, show_build_progress
-from model.runs import STAGE_COMMANDS, ArtifactLayout, Run, RunError
-from model.stages import ANALYSIS_DIR
+from model.runs import ANALYSIS_DIR, ArtifactLayout, Run, RunError, stage_command
 
 ARTIFACTS_ENV = "ZSPACE_ARTIFACTS"  # where the runs are; default ./artifacts
 RUN_KEY = "run"
@@ -78,7 +77,7 @@ def current_run() -> Run:
     try:
         return loaders.open_run(str(layout().run(name)))
     except (RunError, ValueError) as error:
-        show_missing(str(error), STAGE_COMMANDS["train"].format(run=name))
+        show_missing(str(error), stage_command("train", name))
     raise AssertionError("unreachable: show_missing stops the page")
 
 

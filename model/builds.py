@@ -20,6 +20,7 @@ from typing import Any, Literal
 from model.analysis.stage import AnalysisConfig
 from model.config import RunConfig
 from model.files import read_json, write_json
+from model.locks import exclusive
 from model.runs import ArtifactLayout
 from model.stages import (
     StageReport,
@@ -30,6 +31,7 @@ from model.stages import (
 )
 
 BUILDS_FILE = "builds.json"
+BUILD_LOCK = ".builds.lock"  # one build at a time writes builds.json
 STAGES = ("train", "encode", "analyze")
 MAPS = "maps"  # the state of a run whose t-SNE maps are being added (it can be shown already)
 MapsWhen = Literal["with", "last", "skip"]
@@ -163,18 +165,19 @@ def build_runs(
     them first, then adds the maps of every run at the end, so every run can be looked at
     sooner. A failure marks the run failed and is raised; a Ctrl+C leaves the status as it was,
     which the dashboard shows as stopped. `analysis`: the settings with maps (default: the
-    defaults of `analyze`).
+    defaults of `analyze`). A second build under the same root is refused while one runs.
     """
     analysis = analysis or AnalysisConfig()
-    status = _StatusFile(layout.root, list(runs))
-    without_maps = dataclasses.replace(analysis, tsne_variants=())
-    plan = _Plan(layout, status, progress, analysis, without_maps)
-    for run, config in runs.items():
-        first = analysis if maps == "with" else without_maps
-        plan.build(run, config, STAGES, first, "ready" if maps != "last" else MAPS)
-    if maps == "last":
+    with exclusive(layout.root / BUILD_LOCK, f"the build under {layout.root}"):
+        status = _StatusFile(layout.root, list(runs))
+        without_maps = dataclasses.replace(analysis, tsne_variants=())
+        plan = _Plan(layout, status, progress, analysis, without_maps)
         for run, config in runs.items():
-            plan.build(run, config, ("analyze",), analysis, "ready")
+            first = analysis if maps == "with" else without_maps
+            plan.build(run, config, STAGES, first, "ready" if maps != "last" else MAPS)
+        if maps == "last":
+            for run, config in runs.items():
+                plan.build(run, config, ("analyze",), analysis, "ready")
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ Presets are the named configurations `python -m scripts.train --preset NAME` sta
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
+
+from model.names import check_name
 
 ModelKind = Literal["vae", "ae"]
 # "studies": the networks model.networks builds from this config; "imported": a Keras encoder
@@ -45,12 +48,17 @@ class ModelConfig:
         _check_choice("model.architecture", self.architecture, Architecture)
         _check_positive("model.z_dim", self.z_dim)
         _check_positive("model.image_size", self.image_size)
-        if self.kl_factor < 0:
-            raise ValueError(f"model.kl_factor must be >= 0, got {self.kl_factor}")
+        if not 0 <= self.kl_factor < math.inf:
+            raise ValueError(f"model.kl_factor must be a number >= 0, got {self.kl_factor}")
         _check_positive("model.eps_limit", self.eps_limit)
         if self.architecture == "imported":
             return  # the layer settings below describe only the studies' networks
         _check_positive("model.kernel_size", self.kernel_size)
+        if self.kernel_size > self.image_size:
+            raise ValueError(
+                f"model.kernel_size {self.kernel_size} is wider than the {self.image_size} px "
+                "images (the studies use 3)"
+            )
         if not self.encoder_filters or any(f <= 0 for f in self.encoder_filters):
             raise ValueError(f"model.encoder_filters must be positive, got {self.encoder_filters}")
         if any(f <= 0 for f in self.decoder_filters):
@@ -68,8 +76,10 @@ class ModelConfig:
             )
         if self.intermediate_dense is not None:
             _check_positive("model.intermediate_dense", self.intermediate_dense)
-        if self.leaky_relu_slope < 0:
-            raise ValueError(f"model.leaky_relu_slope must be >= 0, got {self.leaky_relu_slope}")
+        if not 0 <= self.leaky_relu_slope < math.inf:
+            raise ValueError(
+                f"model.leaky_relu_slope must be a number >= 0, got {self.leaky_relu_slope}"
+            )
 
     @property
     def bottleneck_size(self) -> int:
@@ -90,10 +100,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         _check_positive("train.epochs", self.epochs)
         _check_positive("train.batch_size", self.batch_size)
-        if not self.learning_rate > 0:
-            raise ValueError(f"train.learning_rate must be > 0, got {self.learning_rate}")
-        if self.seed < 0:
-            raise ValueError(f"train.seed must be >= 0, got {self.seed}")
+        if not 0 < self.learning_rate < math.inf:
+            raise ValueError(f"train.learning_rate must be a number > 0, got {self.learning_rate}")
+        check_seed("train.seed", self.seed)
 
 
 # Settings added after runs were first recorded: (section, key).
@@ -109,8 +118,7 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
-        if not self.dataset or "/" in self.dataset or self.dataset.startswith("."):
-            raise ValueError(f"dataset must be a plain directory name, got {self.dataset!r}")
+        check_name("data set", self.dataset)
 
     def to_dict(self) -> dict[str, Any]:
         """Every setting, but those added since runs were first recorded only when they are not
@@ -151,6 +159,15 @@ class RunConfig:
         return RunConfig.from_dict(data)
 
 
+MAX_SEED = 2**32 - 1  # what numpy, TensorFlow and scikit-learn all accept
+
+
+def check_seed(name: str, value: object) -> None:
+    """ValueError naming `name` unless `value` is a seed every library here accepts."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise ValueError(f"{name} must be a whole number from 0 to {MAX_SEED}, got {value!r}")
+
+
 def _check_choice(name: str, value: Any, choices: Any) -> None:
     allowed = get_args(choices)
     if value not in allowed:
@@ -158,7 +175,7 @@ def _check_choice(name: str, value: Any, choices: Any) -> None:
 
 
 def _check_positive(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from model.analysis.stage import ANALYSIS_DIR
+from model.commands import command
 from model.config import ModelConfig, RunConfig, TrainConfig
 from model.data.store import Dataset
 from model.encoding import encoder_outputs
-from model.files import atomic_path, sha256_of
-from model.runs import ArtifactLayout, Run, RunError, dataset_id
-from model.stages import LATENTS_DIR, TRAIN_DIR, StageReport, open_dataset
+from model.files import sha256_of
+from model.names import check_name
+from model.runs import ArtifactLayout, Run, RunError, dataset_id, open_for_writing
+from model.stages import StageReport, open_dataset
 from model.training import DECODER_FILE, ENCODER_FILE, load_network
 
 CHECK_ROWS = 32  # images of the data set both networks are tried on
@@ -120,14 +121,15 @@ def dataset_name(layout: ArtifactLayout, given: str | Path) -> str:
     name, so a directory must be one under the artifacts' datasets/."""
     path = Path(given)
     if len(path.parts) == 1 and not path.is_dir():
-        return path.name
+        return check_name("data set", path.name)
     datasets = layout.dataset("x").parent.resolve()
     if path.resolve().parent != datasets:
         raise RunError(
             f"{given} is not under {datasets}: runs refer to data sets by name, so prepare it "
-            "there with `python -m scripts.prepare_data` (or pass --artifacts)"
+            f"there with `{command('prepare_data', 'folder', 'SRC', '--name', path.name)}` (or "
+            "pass --artifacts)"
         )
-    return path.name
+    return check_name("data set", path.name)
 
 
 def import_model(
@@ -146,43 +148,41 @@ def import_model(
     dataset = open_dataset(layout, dataset_name)
     for path in (encoder_path, decoder_path):
         if not Path(path).is_file():
-            raise RunError(f"{path} not found")
+            what = "is a folder, not a .keras file" if Path(path).is_dir() else "not found"
+            raise RunError(f"{path} {what}")
+    config = RunConfig(dataset=dataset_name, train=TrainConfig(seed=seed))  # checks the seed
     sources = {"encoder": sha256_of(encoder_path), "decoder": sha256_of(decoder_path)}
     params = {"imported_sha256": sources, "dataset_id": dataset_id(dataset), "seed": seed,
               "kl_factor": kl_factor}  # fmt: skip
     run_dir = layout.run(run_name)
-    existing = Run.open(run_dir) if (run_dir / "manifest.json").is_file() else None
-    if existing is not None and not force:
-        if existing.is_current("train", params):
-            return StageReport("train", False, f"import: {run_dir} is up to date")
-        raise RunError(f"run {run_dir} exists; pass --force to replace it with the imported model")
-    encoder, decoder = load_network(Path(encoder_path)), load_network(Path(decoder_path))
-    pair = check_pair(encoder, decoder, Path(encoder_path), Path(decoder_path), dataset)
-    model = ModelConfig(
-        kind=pair.kind,
-        image_size=pair.image_size,
-        z_dim=pair.z_dim,
-        kl_factor=kl_factor if pair.kind == "vae" else 0.0,
-        architecture="imported",
-    )
-    config = RunConfig(dataset=dataset_name, model=model, train=TrainConfig(seed=seed))
-    if existing is not None:
-        for stage_dir in (TRAIN_DIR, LATENTS_DIR, ANALYSIS_DIR):
-            shutil.rmtree(run_dir / stage_dir, ignore_errors=True)
-    run = Run.create(run_dir, config, dataset)
-    files = []
-    for source, name in ((encoder_path, ENCODER_FILE), (decoder_path, DECODER_FILE)):
-        target = run_dir / TRAIN_DIR / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
-            shutil.copyfile(source, tmp)
-        files.append(target)
-    metrics = {
-        "imported_from": {"encoder": str(Path(encoder_path).resolve()),
-                          "decoder": str(Path(decoder_path).resolve())},
-        "parameters": pair.parameters,
-    }  # fmt: skip
-    run.record_stage("train", params, metrics, time.perf_counter() - started, files)
+    with open_for_writing(layout, run_name) as existing:
+        if existing is not None and not force:
+            if existing.is_current("train", params):
+                return StageReport("train", False, f"import: {run_dir} is up to date")
+            raise RunError(
+                f"run {run_dir} exists; pass --force to replace it with the imported model"
+            )
+        encoder, decoder = load_network(Path(encoder_path)), load_network(Path(decoder_path))
+        pair = check_pair(encoder, decoder, Path(encoder_path), Path(decoder_path), dataset)
+        model = ModelConfig(
+            kind=pair.kind,
+            image_size=pair.image_size,
+            z_dim=pair.z_dim,
+            kl_factor=kl_factor if pair.kind == "vae" else 0.0,
+            architecture="imported",
+        )
+        run_dir.mkdir(parents=True, exist_ok=True)
+        run = Run.new(run_dir, RunConfig(config.dataset, model, config.train), dataset)
+        metrics = {
+            "imported_from": {"encoder": str(Path(encoder_path).resolve()),
+                              "decoder": str(Path(decoder_path).resolve())},
+            "parameters": pair.parameters,
+        }  # fmt: skip
+        with run.staging("train") as staged:
+            for source, name in ((encoder_path, ENCODER_FILE), (decoder_path, DECODER_FILE)):
+                shutil.copyfile(source, staged / name)
+            seconds = time.perf_counter() - started
+            run.commit("train", staged, params, metrics, seconds, [ENCODER_FILE, DECODER_FILE])
     return StageReport(
         "train", True, f"import: {pair.kind.upper()} with z_dim {pair.z_dim} -> {run_dir}"
     )

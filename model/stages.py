@@ -2,7 +2,9 @@
 
 Each stage compares the params it would run with against the manifest: identical params and
 intact files mean there is nothing to do (so the quick start is idempotent); different params
-over existing outputs are refused unless `force`.
+over existing outputs are refused unless `force`. Every stage holds the run's lock while it
+works and builds its outputs aside (`Run.commit`), so a failed, stopped or forced command leaves
+the run as it was until the new outputs are complete.
 """
 
 from __future__ import annotations
@@ -11,36 +13,50 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from model.analysis.stage import (
-    ANALYSIS_DIR,
     FIRST_STEPS,
     STEPS,
     AnalysisConfig,
     analyze_latents,
     load_latents,
 )
+from model.budget import check_analysis_fits, check_encoding_fits, check_training_fits
+from model.checkpoint import read_checkpoint_record
+from model.commands import command
 from model.config import RunConfig
 from model.data.store import Dataset
 from model.distribute import Replicas, start_replicas
-from model.encoding import encode_dataset
-from model.files import atomic_directory
+from model.encoding import encode_dataset, latent_names
+from model.files import atomic_path
 from model.parallel import available_cores
-from model.runs import ArtifactLayout, Run, RunError, dataset_id
+from model.runs import (
+    ANALYSIS_DIR,
+    LATENTS_DIR,
+    MANIFEST_FILE,
+    TRAIN_DIR,
+    TRAINING_DIR,
+    ArtifactLayout,
+    Run,
+    RunError,
+    dataset_id,
+    open_for_writing,
+)
 from model.training import (
     CHECKPOINT_FILE,
     DECODER_FILE,
     ENCODER_FILE,
     HISTORY_FILE,
     load_network,
+    resume_key,
     train,
 )
 
-TRAIN_DIR = "train"
-LATENTS_DIR = "latents"
+__all__ = ["ANALYSIS_DIR", "LATENTS_DIR", "TRAIN_DIR"]  # where each stage writes, for callers
 
 
 @dataclass(frozen=True)
@@ -50,12 +66,16 @@ class StageReport:
     message: str
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl+C or SIGTERM stopped a stage; the message says what is kept and how to go on."""
+
+
 def open_dataset(layout: ArtifactLayout, name: str) -> Dataset:
     path = layout.dataset(name)
     if not path.is_dir():
         raise RunError(
             f"data set {path} not found; build it with `python -m scripts.prepare_data` "
-            f"(e.g. `python -m scripts.prepare_data synthetic --name {name}`)"
+            f"(e.g. `{command('prepare_data', 'synthetic', '--name', name)}`)"
         )
     return Dataset(path)
 
@@ -67,9 +87,20 @@ def run_dataset(layout: ArtifactLayout, run: Run) -> Dataset:
     if dataset_id(dataset) != record["id"]:
         raise RunError(
             f"data set {dataset.path} was rebuilt after run {run.name} was trained on it; "
-            f"retrain with `python -m scripts.train --run {run.name} --force`"
+            f"retrain with `{command('train', '--run', run.name, '--force')}`"
         )
     return dataset
+
+
+def training_config(layout: ArtifactLayout, run_name: str) -> RunConfig:
+    """What `train --run NAME` continues: the run's unfinished training if it has one (a
+    continuation that was stopped), else the run's own config."""
+    record = _checkpoint_record(layout.run(run_name) / TRAINING_DIR / CHECKPOINT_FILE)
+    if record is not None and "target_epochs" in record:
+        config = record["resume_key"]["config"]
+        config["train"]["epochs"] = record["target_epochs"]
+        return RunConfig.from_dict(config)
+    return Run.open(layout.run(run_name)).config
 
 
 def train_stage(
@@ -82,6 +113,11 @@ def train_stage(
     replicas: Replicas | None = None,
 ) -> StageReport:
     """Train (or resume, or continue to more epochs) the run's model.
+
+    The epochs go to `train.partial/`; the run's train/ folder and manifest change only when
+    the training is complete, so the finished run stays readable (and the dashboard shows it)
+    while it is continued, and a stopped continuation leaves it as it was. With `force` the
+    run is trained again from scratch, and replaced only when that succeeds.
 
     With several workers (`replicas`), every worker calls this with the same arguments; the
     chief decides whether there is anything to do, and only it writes the run.
@@ -99,30 +135,70 @@ def train_stage(
     if not replicas.is_chief:
         if _chiefs_word(replicas, False):  # the chief found the run up to date
             return StageReport("train", False, f"train: {run_name} is up to date on the chief")
-        result = train(config, dataset, params["dataset_id"], layout.run(run_name) / TRAIN_DIR,
+        result = train(config, dataset, params["dataset_id"], run_dir / TRAINING_DIR,
                        progress, on_epoch_end, replicas)  # fmt: skip
         return StageReport(
             "train", True, f"train: worker {replicas.worker} trained epochs "
             f"{result.resumed_from_epoch + 1}-{config.train.epochs}; the chief wrote the run",
         )  # fmt: skip
-    existing = Run.open(run_dir) if (run_dir / "manifest.json").is_file() else None
+    with open_for_writing(layout, run_name) as existing:
+        return _train_as_chief(
+            layout, run_name, config, dataset, params, existing, force, progress, on_epoch_end,
+            replicas,
+        )  # fmt: skip
+
+
+def _train_as_chief(
+    layout: ArtifactLayout,
+    run_name: str,
+    config: RunConfig,
+    dataset: Dataset,
+    params: dict[str, Any],
+    existing: Run | None,
+    force: bool,
+    progress: bool,
+    on_epoch_end: Callable[[int], None] | None,
+    replicas: Replicas,
+) -> StageReport:
+    run_dir = layout.run(run_name)
+    partial = run_dir / TRAINING_DIR
+    key = resume_key(config, params["dataset_id"])
     if existing is not None and existing.imported and not force:
         raise RunError(
             f"run {run_name} holds an imported model (trained elsewhere), so there is nothing "
             "to train; pass --force to replace it with a model trained here"
         )
-    up_to_date = existing is not None and not force and existing.is_current("train", params)
-    if _chiefs_word(replicas, up_to_date):
-        return StageReport("train", False, f"train: {run_dir} is up to date")
     if force:
-        for stage_dir in (TRAIN_DIR, LATENTS_DIR, ANALYSIS_DIR):
-            shutil.rmtree(run_dir / stage_dir, ignore_errors=True)
-    run = Run.create(run_dir, config, dataset) if existing is None or force else existing
-    train_dir = run_dir / TRAIN_DIR
-    result = train(
-        config, dataset, params["dataset_id"], train_dir, progress, on_epoch_end, replicas
+        shutil.rmtree(partial, ignore_errors=True)
+    unfinished = _checkpoint_record(partial / CHECKPOINT_FILE)
+    # The new training replaces the run (a new manifest) rather than continuing it: a new run,
+    # --force, or an unfinished training that was started with --force.
+    replacing = (
+        force
+        or existing is None
+        or (
+            unfinished is not None
+            and unfinished.get("replaces_run", False)
+            and unfinished.get("resume_key") == key
+        )
     )
-    run.update_config(config, dataset)
+    up_to_date = not replacing and existing.is_current("train", params)
+    if _chiefs_word(replicas, up_to_date):
+        note = _unfinished_note(run_name, partial, unfinished, config.train.epochs)
+        return StageReport("train", False, f"train: {run_dir} is up to date{note}")
+    check_training_fits(config)
+    if unfinished is not None:
+        _check_resumable(run_name, config, key, partial / CHECKPOINT_FILE, unfinished)
+    elif not force:
+        _check_continuable(run_name, config, key, existing, run_dir / TRAIN_DIR)
+    note = {"target_epochs": config.train.epochs, "replaces_run": replacing}
+    try:
+        result = train(config, dataset, params["dataset_id"], partial, progress, on_epoch_end,
+                       replicas, note)  # fmt: skip
+    except KeyboardInterrupt as stop:
+        raise Interrupted(_stopped(run_name, config, existing, partial)) from stop
+    run = Run.new(run_dir, config, dataset) if replacing else existing
+    run.set_config(config, dataset)
     final = result.history[-1]
     metrics = {
         "epochs": len(result.history),
@@ -133,13 +209,120 @@ def train_stage(
         "devices": replicas.describe(),
         "precision": replicas.dtype_policy(config.train.mixed_precision) or "float32",
     }
-    files = [train_dir / f for f in (ENCODER_FILE, DECODER_FILE, HISTORY_FILE, CHECKPOINT_FILE)]
-    run.record_stage("train", params, metrics, result.seconds, files)
+    files = [ENCODER_FILE, DECODER_FILE, HISTORY_FILE, CHECKPOINT_FILE]
+    run.commit("train", partial, params, metrics, result.seconds, files)
     resumed = (
         f" (resumed from epoch {result.resumed_from_epoch})" if result.resumed_from_epoch else ""
     )
     return StageReport(
-        "train", True, f"train: {len(result.history)} epochs{resumed} -> {train_dir}"
+        "train", True, f"train: {len(result.history)} epochs{resumed} -> {run_dir / TRAIN_DIR}"
+    )
+
+
+def _check_resumable(
+    run_name: str, config: RunConfig, key: dict[str, Any], checkpoint: Path,
+    record: dict[str, Any],
+) -> None:  # fmt: skip
+    """RunError unless the unfinished training in `checkpoint` can go on to `config`."""
+    if record.get("resume_key") != key:
+        raise RunError(
+            f"{checkpoint.parent} holds an unfinished training of {run_name} with other "
+            f"settings ({_differences(record.get('resume_key') or {}, key)}); continue it with "
+            f"`{command('train', '--run', run_name)}`, pass --force to start again from scratch, "
+            f"or delete {checkpoint.parent} to drop it"
+        )
+    if record["epoch"] > config.train.epochs:
+        raise RunError(
+            f"{checkpoint} is at epoch {record['epoch']}, beyond the {config.train.epochs} "
+            f"epochs asked for; continue it with "
+            f"`{command('train', '--run', run_name, '--epochs', record['epoch'])}` (or more), or "
+            "pass --force to start again from scratch"
+        )
+
+
+def _check_continuable(
+    run_name: str, config: RunConfig, key: dict[str, Any], existing: Run | None, train_dir: Path
+) -> None:
+    """RunError unless training `config` can continue the run's committed epochs; then their
+    checkpoint is where the new training starts (a copy, so the run keeps its own)."""
+    committed = existing.stage("train") if existing is not None else None
+    if committed is not None:
+        recorded = committed["params"]
+        theirs = resume_key(RunConfig.from_dict(recorded["config"]), recorded["dataset_id"])
+        if theirs != key:
+            raise RunError(
+                f"run {run_name} was trained with other settings ({_differences(theirs, key)}); "
+                "pass --force to train it again from scratch (the run stays as it is until "
+                "the new training has finished)"
+            )
+    checkpoint = train_dir / CHECKPOINT_FILE  # also an older zspace's unfinished first training
+    record = _checkpoint_record(checkpoint)
+    if record is None:
+        return
+    _check_resumable(run_name, config, key, checkpoint, record)
+    with atomic_path(train_dir.parent / TRAINING_DIR / CHECKPOINT_FILE) as tmp:
+        shutil.copyfile(checkpoint, tmp)
+
+
+def _checkpoint_record(path: Path) -> dict[str, Any] | None:
+    """The record of the checkpoint at `path`; None if there is none."""
+    if not path.is_file():
+        return None
+    try:
+        return read_checkpoint_record(path)
+    except (OSError, ValueError, KeyError) as error:
+        raise RunError(
+            f"{path} cannot be read ({error}); pass --force to start this run again"
+        ) from error
+
+
+def _differences(theirs: dict[str, Any], ours: dict[str, Any]) -> str:
+    """'model.z_dim 8 -> 4, the data set was rebuilt' between two resume keys."""
+    a, b = _flat(theirs.get("config", {})), _flat(ours.get("config", {}))
+    changed = [f"{k} {a.get(k)} -> {b.get(k)}" for k in sorted({*a, *b}) if a.get(k) != b.get(k)]
+    if theirs.get("dataset_id") != ours.get("dataset_id"):
+        changed.append("the data set was rebuilt")
+    return ", ".join(changed) or "unknown differences"
+
+
+def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {prefix: data}
+    return {
+        key: value
+        for name, inner in data.items()
+        for key, value in _flat(inner, f"{prefix}.{name}" if prefix else name).items()
+    }
+
+
+def _unfinished_note(
+    run_name: str, partial: Path, record: dict[str, Any] | None, epochs: int
+) -> str:
+    """What a person should know about an unfinished training beside an up-to-date run."""
+    target = (record or {}).get("target_epochs")
+    if target is None or target == epochs:
+        return ""
+    again = command("train", "--run", run_name, "--epochs", target)
+    return (
+        f"; an unfinished training to {target} epochs (at epoch {record['epoch']}) is kept in "
+        f"{partial}: `{again}` continues it"
+    )
+
+
+def _stopped(run_name: str, config: RunConfig, existing: Run | None, partial: Path) -> str:
+    """What a stopped training kept, and the command that goes on."""
+    record = _checkpoint_record(partial / CHECKPOINT_FILE)
+    done = record["epoch"] if record is not None else 0
+    committed = existing.stage("train") if existing is not None else None
+    kept = (
+        f"run {run_name} is unchanged ({committed['metrics']['epochs']} epochs)"
+        if committed is not None
+        else f"run {run_name} has no finished training yet"
+    )
+    again = command("train", "--run", run_name, "--epochs", config.train.epochs)
+    return (
+        f"stopped: {kept}; the training to {config.train.epochs} epochs is saved at epoch "
+        f"{done} in {partial}: `{again}` continues it"
     )
 
 
@@ -156,7 +339,15 @@ def encode_stage(
     progress: bool = True,
 ) -> StageReport:
     """Encode every image of the run's data set into latents/{z,mu,logvar}.npy."""
-    run = Run.open(layout.run(run_name))
+    with open_for_writing(layout, run_name) as run:
+        if run is None:
+            Run.open(layout.run(run_name))  # the message that says how to make the run
+        return _encode(layout, run, force, batch_size, progress)
+
+
+def _encode(
+    layout: ArtifactLayout, run: Run, force: bool, batch_size: int, progress: bool
+) -> StageReport:
     run.check("train")
     config = run.config
     encoder_path = run.path / TRAIN_DIR / ENCODER_FILE
@@ -175,30 +366,33 @@ def encode_stage(
                 "pass --force to replace them"
             )
     dataset = run_dataset(layout, run)
+    check_encoding_fits(config.model, batch_size, len(dataset), run.path)
     started = time.perf_counter()
-    paths = encode_dataset(
-        load_network(encoder_path),
-        config.model,
-        dataset,
-        run.path / LATENTS_DIR,
-        seed=config.train.seed,
-        batch_size=batch_size,
-        progress=progress,
-    )
-    seconds = time.perf_counter() - started
-    metrics = {
-        "rows": len(dataset),
-        "z_dim": config.model.z_dim,
-        "images_per_second": round(len(dataset) / seconds, 1),
-    }
-    run.record_stage("encode", params, metrics, seconds, list(paths.values()))
+    with run.staging("encode") as staged:
+        encode_dataset(
+            load_network(encoder_path),
+            config.model,
+            dataset,
+            staged,
+            seed=config.train.seed,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        seconds = time.perf_counter() - started
+        metrics = {
+            "rows": len(dataset),
+            "z_dim": config.model.z_dim,
+            "images_per_second": round(len(dataset) / seconds, 1),
+        }
+        files = [f"{name}.npy" for name in latent_names(config.model.kind)]
+        run.commit("encode", staged, params, metrics, seconds, files)
     return StageReport("encode", True, f"encode: {len(dataset)} images -> {run.path / LATENTS_DIR}")
 
 
 def analysis_config(layout: ArtifactLayout, run_name: str) -> AnalysisConfig | None:
     """The settings the run's analysis was made with (None: the run is not analysed)."""
     run_dir = layout.run(run_name)
-    if not (run_dir / "manifest.json").is_file():
+    if not (run_dir / MANIFEST_FILE).is_file():
         return None
     recorded = Run.open(run_dir).stage("analyze")
     return None if recorded is None else AnalysisConfig.from_dict(recorded["params"]["config"])
@@ -217,8 +411,20 @@ def analyze_stage(
 
     An analysis made with the same settings before a step existed gets just the new steps.
     """
-    config = config or AnalysisConfig()
-    run = Run.open(layout.run(run_name))
+    with open_for_writing(layout, run_name) as run:
+        if run is None:
+            Run.open(layout.run(run_name))  # the message that says how to make the run
+        return _analyze(layout, run, config or AnalysisConfig(), force, progress, on_step)
+
+
+def _analyze(
+    layout: ArtifactLayout,
+    run: Run,
+    config: AnalysisConfig,
+    force: bool,
+    progress: bool,
+    on_step: Callable[[str, int, int], None] | None,
+) -> StageReport:
     run.check("train", "encode")
     encoded = run.stage("encode")["files"]
     params = {
@@ -241,13 +447,14 @@ def analyze_stage(
             return _add_steps(layout, run, params, missing, progress, on_step)
     dataset = run_dataset(layout, run)
     latents = load_latents(run.path / LATENTS_DIR, len(dataset))
+    check_analysis_fits(config, latents.chosen(config.latent).shape)
     started = time.perf_counter()
-    with atomic_directory(out_dir, overwrite=True) as tmp:
+    with run.staging("analyze") as staged:
         written, metrics = analyze_latents(
-            latents, dataset.attributes(), config, tmp, progress, available_cores(), on_step
+            latents, dataset.attributes(), config, staged, progress, available_cores(), on_step
         )
-    files = [out_dir / path.name for path in written]
-    run.record_stage("analyze", params, metrics, time.perf_counter() - started, files)
+        files = [path.name for path in written]
+        run.commit("analyze", staged, params, metrics, time.perf_counter() - started, files)
     return StageReport("analyze", True, f"analyze: {len(files)} results -> {out_dir}")
 
 

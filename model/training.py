@@ -70,8 +70,12 @@ def train(
     progress: bool = True,
     on_epoch_end: Callable[[int], None] | None = None,
     replicas: Replicas | None = None,
+    note: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train `config` on the data set's train split, resuming from `out_dir`'s checkpoint.
+
+    The checkpoint is written when training starts and after every epoch, with `note` (what
+    the caller wants to know about this training later) in its record.
 
     Epoch e's shuffling and sampled eps depend only on the seed and the saved state, so an
     interrupted run that resumes ends with the same weights as an uninterrupted one, and a run
@@ -121,6 +125,15 @@ def train(
             saved, record = checkpoint_values(model, checkpoint)
             history = record["history"]
     resumed_from = _start_together(replicas, model, key, dataset, len(history), saved)
+    note = {**(note or {}), "target_epochs": config.train.epochs}
+
+    def save(epochs: int) -> None:
+        if replicas.is_chief:
+            record = {"epoch": epochs, "resume_key": key, "history": history, **note}
+            save_checkpoint(model, checkpoint, record)
+
+    if not checkpoint.exists():
+        save(0)  # the folder says from the start what it is training
     step = _step(model, replicas)
     for epoch in range(resumed_from, config.train.epochs):
         with _lost_workers(replicas, epoch, checkpoint):
@@ -128,9 +141,7 @@ def train(
                 model, step, dataset, rows, config, epoch, progress, checkpoint, replicas
             )
         history.append(epoch_logs)
-        if replicas.is_chief:
-            record = {"epoch": epoch + 1, "resume_key": key, "history": history}
-            save_checkpoint(model, checkpoint, record)
+        save(epoch + 1)
         if on_epoch_end is not None:
             on_epoch_end(epoch + 1)
     if replicas.is_chief:
@@ -311,7 +322,7 @@ def _plain_networks(model: LatentAutoencoder) -> tuple[keras.Model, keras.Model]
 def load_network(path: Path) -> keras.Model:
     """Load a saved encoder or decoder, naming the file if it is missing or unreadable."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; run `python -m scripts.train` to make it")
+        raise FileNotFoundError(f"{path} is missing; make it with `python -m scripts.train`")
     try:
         return keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types for a damaged archive

@@ -66,30 +66,29 @@ def live_artifacts(workdir: Path, count: int) -> Path:
 
 def _untrained_run(layout: Any, config: Any) -> None:
     """Run `live`'s train stage with freshly initialised weights (timing needs no training)."""
-    import shutil
-
     from model.autoencoder import build_autoencoder
     from model.files import write_json
-    from model.runs import Run, dataset_id
-    from model.stages import TRAIN_DIR, open_dataset
+    from model.runs import Run, dataset_id, open_for_writing
+    from model.stages import open_dataset
     from model.training import DECODER_FILE, ENCODER_FILE, HISTORY_FILE, save_networks
 
     dataset = open_dataset(layout, config.dataset)
-    shutil.rmtree(layout.run(RUN), ignore_errors=True)
-    run = Run.create(layout.run(RUN), config, dataset)
     model = build_autoencoder(config.model, config.train.learning_rate, config.train.seed)
-    train_dir = run.path / TRAIN_DIR
-    train_dir.mkdir()
-    save_networks(model, train_dir)
-    write_json(train_dir / HISTORY_FILE, [])
     parameters = {"encoder": model.encoder.count_params(), "decoder": model.decoder.count_params()}
-    run.record_stage(
-        "train",
-        {"config": config.to_dict(), "dataset_id": dataset_id(dataset)},
-        {"epochs": 0, "parameters": parameters, "untrained": True},
-        0.0,
-        [train_dir / name for name in (ENCODER_FILE, DECODER_FILE, HISTORY_FILE)],
-    )
+    with open_for_writing(layout, RUN):
+        layout.run(RUN).mkdir(parents=True, exist_ok=True)
+        run = Run.new(layout.run(RUN), config, dataset)
+        with run.staging("train") as staged:
+            save_networks(model, staged)
+            write_json(staged / HISTORY_FILE, [])
+            run.commit(
+                "train",
+                staged,
+                {"config": config.to_dict(), "dataset_id": dataset_id(dataset)},
+                {"epochs": 0, "parameters": parameters, "untrained": True},
+                0.0,
+                [ENCODER_FILE, DECODER_FILE, HISTORY_FILE],
+            )
 
 
 async def _open(browser: Any, url: str, view: LiveView) -> tuple[Any, Any]:
@@ -174,12 +173,12 @@ def _sample_rerun(artifacts: str, reruns: int) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest
 
     from app.warmup import warm_up
-    from scripts.serve import ENTRY
+    from scripts.serve import PAGES
 
     os.environ["ZSPACE_ARTIFACTS"] = artifacts
     warm_up(Path(artifacts), report=lambda line: None)
     config.set_option("runner.postScriptGC", False)
-    app = AppTest.from_file(str(ENTRY), default_timeout=120)
+    app = AppTest.from_file(str(PAGES), default_timeout=120)
     app.switch_page("views/sample.py").run()
     app.slider(key="scale").set_value(1.0).run()
     times = []

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 import model.builds
 from model.analysis.stage import AnalysisConfig
 from model.builds import (
+    BUILD_LOCK,
     BUILDS_FILE,
     BuildStatus,
     RunProgress,
@@ -20,6 +21,7 @@ from model.builds import (
     read_build_status,
 )
 from model.files import write_json
+from model.locks import Busy, exclusive
 from model.runs import RunError
 from tests.conftest import SMALL_ANALYSIS, tiny_config
 
@@ -133,3 +135,11 @@ def test_an_analysed_run_stays_pickable_while_its_maps_are_added(monkeypatch, bu
     rerun_analysis = dataclasses.replace(maps, state="analyze")  # e.g. checked again on a rerun
     at = _app_with_status(monkeypatch, root, os.getpid(), (rerun_analysis,))
     assert at.sidebar.selectbox[0].options == ["tiny"]
+
+
+def test_a_second_build_is_refused_and_leaves_the_first_ones_status(layout):
+    status = BuildStatus(12345, "elsewhere", 0.0, (RunProgress("tiny", "train", 1, 2),))
+    write_json(layout.root / BUILDS_FILE, status.to_dict())
+    with exclusive(layout.root / BUILD_LOCK, "the build"), pytest.raises(Busy):
+        build_runs(layout, {"tiny": tiny_config()}, maps="skip", progress=False)
+    assert read_build_status(layout.root) == status

@@ -116,7 +116,7 @@ def test_worker_count_does_not_change_a_single_byte(tmp_path):
         ({"count": 0}, "count must be positive, got 0"),
         ({"count": 10, "test_count": 10}, "test_count must be in"),
         ({"image_size": 8}, "image_size must be at least 16 px, got 8"),
-        ({"seed": -1}, "seed must be >= 0, got -1"),
+        ({"seed": -1}, "seed must be a whole number from 0 to 4294967295, got -1"),
     ],
 )
 def test_bad_arguments_name_the_value(tmp_path, kwargs, message):

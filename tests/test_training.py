@@ -158,9 +158,11 @@ def test_kill_9_mid_training_resumes_to_the_same_weights(layout, tmp_path):
         args += ["--set", f"{key}={value}"]
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     process = subprocess.Popen([*args, "--run", "killed"], env=env)
-    checkpoint = layout.run("killed") / "train" / CHECKPOINT_FILE
+    checkpoint = layout.run("killed") / "train.partial" / CHECKPOINT_FILE
     deadline = time.monotonic() + 120
-    while not checkpoint.exists() and time.monotonic() < deadline and process.poll() is None:
+    while time.monotonic() < deadline and process.poll() is None:
+        if checkpoint.exists() and read_checkpoint_record(checkpoint)["epoch"] >= 1:
+            break
         time.sleep(0.05)
     assert process.poll() is None, "training finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)

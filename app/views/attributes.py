@@ -9,8 +9,7 @@ from app.images import download_png
 from app.session import artifacts_root, current_run, require, show_missing
 from model.analysis.attributes import AttributeAnalysis
 from model.grid import image_grid
-from model.runs import STAGE_COMMANDS
-from model.stages import ANALYSIS_DIR
+from model.runs import ANALYSIS_DIR
 
 MAX_ATTRIBUTES = 4
 DEFAULT_ATTRIBUTES = 2  # the ones with the longest directions: their edits show
@@ -35,7 +34,7 @@ if f"{ANALYSIS_DIR}/attributes.npz" not in run.stage("analyze")["files"]:
     show_missing(
         f"The analysis of `{run.name}` has no attribute results: it ran before the data set "
         "had attributes.",
-        STAGE_COMMANDS["analyze"].format(run=run.name) + " --force",
+        run.stage_command("analyze") + " --force",
     )
 analysis = loaders.analysis(run, "attributes", AttributeAnalysis)
 latent_name = loaders.analysed_latent(run)

@@ -16,8 +16,7 @@ from model.analysis.logvar_stats import LogvarAnalysis
 from model.analysis.radius import RadiusAnalysis
 from model.generation import DEFAULT_SHARPNESS, sample_latents, sharpen
 from model.grid import image_grid
-from model.runs import STAGE_COMMANDS, Run, RunError
-from model.stages import ANALYSIS_DIR
+from model.runs import ANALYSIS_DIR, Run, RunError, stage_command
 
 PREFERRED = ("demo", "demo-ae", "demo-tiny-kl")  # the built-in data's VAE / AE / tiny-KL trio
 MAX_RUNS = 3
@@ -47,7 +46,7 @@ for name in chosen:
     try:
         runs[name] = loaders.open_run(str(layout().run(name)))
     except (RunError, ValueError) as error:
-        missing.append((name, str(error), STAGE_COMMANDS["train"].format(run=name)))
+        missing.append((name, str(error), stage_command("train", name)))
 
 
 def ready(*stages: str) -> dict[str, Run]:

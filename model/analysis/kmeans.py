@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from model.analysis.chunks import require_finite_latents
 
 STUDY_KS = range(2, 81, 2)
+BATCH_SIZE = 4096  # rows per MiniBatchKMeans step
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def kmeans_inertia(
     latents: np.ndarray,
     ks: Iterable[int] = STUDY_KS,
     seed: int = 0,
-    batch_size: int = 4096,
+    batch_size: int = BATCH_SIZE,
     progress: bool = False,
     n_init: int = 3,
     n_threads: int | None = None,

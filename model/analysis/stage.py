@@ -30,9 +30,9 @@ from model.analysis.pca import fit_pca
 from model.analysis.radius import analyze_radius
 from model.analysis.results import save_result
 from model.analysis.tsne import STUDY_VARIANTS, tsne_maps
+from model.config import check_seed
 from model.data.store import AttributeTable
 
-ANALYSIS_DIR = "analysis"
 DEFAULT_TSNE_CAP = 20_000  # the size of the built-in data set: all of it gets mapped
 TSNE_VARIANTS = {params.name: params for params in STUDY_VARIANTS}
 
@@ -67,6 +67,7 @@ class AnalysisConfig:
         for name in ("pca_components", "nearest_sample", "baseline_samples", "tsne_iterations"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        check_seed("seed", self.seed)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

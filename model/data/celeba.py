@@ -14,12 +14,14 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from model.budget import check_dataset_fits
 from model.data.image_files import (
     IMAGE_EXTENSIONS,
     ImageEntry,
     ImageSource,
     Recipe,
     ingest,
+    ingest_in_memory,
     list_folder_images,
     list_zip_images,
     open_source,
@@ -204,6 +206,9 @@ def build_celeba(
     if attributes is not None:
         attributes.check_names([e.name for e in entries])  # fail now, not after hours of work
     recipe = Recipe(image_size, crop=crop, required_size=CELEBA_SIZE)
+    check_dataset_fits(
+        Path(path), min(n_train + n_test, len(entries)), image_size, ingest_in_memory(workers)
+    )
     with create_dataset(Path(path), image_size, overwrite=overwrite) as writer:
         done = ingest(
             image_source,

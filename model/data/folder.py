@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from model.budget import check_dataset_fits
 from model.data.image_files import (
     IMAGE_EXTENSIONS,
     ImageSource,
     Recipe,
     ingest,
+    ingest_in_memory,
     list_folder_images,
     report_ingested,
 )
@@ -57,6 +59,7 @@ def build_folder(
             "or its subfolders"
         )
     recipe = Recipe(image_size, convert_modes=True, min_side=image_size, exif_transpose=True)
+    check_dataset_fits(Path(path), len(entries), image_size, ingest_in_memory(workers))
     with create_dataset(Path(path), image_size, overwrite=overwrite) as writer:
         done = ingest(
             ImageSource(source, is_zip=False),

@@ -11,6 +11,7 @@ import io
 import logging
 import math
 import os
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,9 @@ from model.parallel import ordered_map
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 # Largest number of images one worker task handles; small sources get smaller chunks.
 MAX_CHUNK = 64
+# Largest source image (width x height) decoded: a 40-megapixel photo is 120 MB decoded, in each
+# worker process; larger files are skipped with the reason, below Pillow's own bomb limit.
+MAX_SOURCE_PIXELS = 40_000_000
 
 _MODE_NAMES = {
     "1": "black-and-white",
@@ -173,13 +177,29 @@ def decode_image(data: bytes) -> Image.Image:
     if not data:
         raise ImageProblem("empty file")
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():  # the size is checked below, against our own limit
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        width, height = image.size
+        if width * height > MAX_SOURCE_PIXELS:
+            raise ImageProblem(_too_large(width, height))
         image.load()
+    except Image.DecompressionBombError as error:
+        raise ImageProblem(f"larger than zspace decodes ({error})") from error
     except UnidentifiedImageError as error:
         raise ImageProblem("not a readable JPG or PNG image") from error
+    except ImageProblem:
+        raise
     except Exception as error:  # any decoder failure means the file is unusable
         raise ImageProblem(f"corrupt or truncated ({type(error).__name__}: {error})") from error
     return image
+
+
+def _too_large(width: int, height: int) -> str:
+    return (
+        f"{width} by {height} px is {width * height / 1e6:.0f} megapixels, more than the "
+        f"{MAX_SOURCE_PIXELS / 1e6:.0f} zspace decodes"
+    )
 
 
 def to_rgb(image: Image.Image) -> tuple[Image.Image, str | None]:
@@ -312,6 +332,12 @@ def _outcome_stream(
         return
     tasks = ((source, recipe, chunk) for chunk in _chunks(entries, size))
     yield from ordered_map(_load_chunk, tasks, workers)
+
+
+def ingest_in_memory(workers: int | None) -> int:
+    """Stored images `ingest` holds at once, at most: a window of two chunks per worker in
+    this process, and the chunk each worker is making."""
+    return 3 * ((os.cpu_count() or 1) if workers is None else max(1, workers)) * MAX_CHUNK
 
 
 def ingest(

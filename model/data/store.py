@@ -25,7 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from model.files import atomic_directory, read_json, sha256_of, write_json
+from model.files import (
+    atomic_directory,
+    finish_swap,
+    read_json,
+    remove_temporaries,
+    sha256_of,
+    write_json,
+)
+from model.locks import lock_beside
+from model.names import check_name
 from model.npy_stream import NpyStreamWriter
 
 SCHEMA_VERSION = 1
@@ -190,17 +199,26 @@ class DatasetWriter:
 
 @contextlib.contextmanager
 def create_dataset(path: Path, image_size: int, overwrite: bool = False) -> Iterator[DatasetWriter]:
-    """Write a data set at `path`; it appears only if the block succeeds and calls `finish`."""
+    """Write a data set at `path`; it appears only if the block succeeds and calls `finish`.
+
+    The data set's lock is held throughout (one writer per data set), and what an earlier,
+    killed build left half done is cleared first.
+    """
+    path = Path(path)
+    check_name("data set", path.name)
     if image_size <= 0:
         raise ValueError(f"image size must be positive, got {image_size}")
-    with atomic_directory(Path(path), overwrite=overwrite) as tmp:
-        writer = DatasetWriter(tmp, image_size)
-        try:
-            yield writer
-        finally:
-            writer._images.abort()
-        if not writer._finished:
-            raise RuntimeError("create_dataset block ended without calling finish()")
+    with lock_beside(path, f"data set {path.name}"):
+        finish_swap(path)
+        remove_temporaries(path.parent, path.name)
+        with atomic_directory(path, overwrite=overwrite) as tmp:
+            writer = DatasetWriter(tmp, image_size)
+            try:
+                yield writer
+            finally:
+                writer._images.abort()
+            if not writer._finished:
+                raise RuntimeError("create_dataset block ended without calling finish()")
 
 
 class Dataset:

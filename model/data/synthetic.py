@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from model.budget import check_dataset_fits
+from model.config import check_seed
 from model.data.face_drawing import render_face
 from model.data.face_factors import BINARY_ATTRIBUTES, FACTOR_NAMES, sample_factors
 from model.data.store import AttributeTable, DatasetInfo, create_dataset, make_split
@@ -68,11 +70,13 @@ def build_synthetic(
         raise ValueError(f"test_count must be in [0, count={count}), got {test_count}")
     if image_size < MIN_IMAGE_SIZE:
         raise ValueError(f"image_size must be at least {MIN_IMAGE_SIZE} px, got {image_size}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    check_seed("seed", seed)
     workers = workers or os.cpu_count() or 1
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    # In flight: a window of 2 chunks per worker in this process, one being rendered in each
+    # worker, and a rendering's own arrays (about 16 images' worth).
+    check_dataset_fits(Path(path), count, image_size, workers * (3 * CHUNK_SIZE + 16))
     tasks = [
         (start, min(start + CHUNK_SIZE, count), seed, image_size)
         for start in range(0, count, CHUNK_SIZE)
