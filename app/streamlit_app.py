@@ -1,4 +1,5 @@
-"""zspace dashboard: `streamlit run app/streamlit_app.py` (the quick start starts it for you).
+"""zspace dashboard pages: `python -m scripts.serve` serves them through app/server.py (the
+quick start starts it for you).
 
 Reads runs under $ZSPACE_ARTIFACTS (default ./artifacts); never trains, never runs t-SNE.
 """

@@ -50,11 +50,15 @@ def main(argv: list[str] | None = None) -> int:
         default=max(defaults.kmeans_ks),
         help="KMeans for k = 2, 4, ... up to this (default 80)",
     )
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="0 to 2**32 - 1 (default 0)"
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing analysis")
     parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    if args.kmeans_max_k < 2:
+        parser.error(f"--kmeans-max-k must be at least 2, got {args.kmeans_max_k}")
 
     def body() -> None:
         from model.runs import ArtifactLayout

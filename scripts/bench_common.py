@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 
@@ -40,10 +41,16 @@ def in_child(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any
     queue = context.Queue()
     process = context.Process(target=_child_main, args=(target, args, queue))
     process.start()
-    result = queue.get()
+    while True:  # a child that dies puts nothing: do not wait for it forever
+        try:
+            result = queue.get(timeout=1)
+            break
+        except Empty:
+            if not process.is_alive():
+                raise RuntimeError(
+                    f"benchmark child {target.__name__} exited with {process.exitcode}"
+                ) from None
     process.join()
-    if process.exitcode:
-        raise RuntimeError(f"benchmark child {target.__name__} exited with {process.exitcode}")
     return result
 
 

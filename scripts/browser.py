@@ -67,11 +67,16 @@ def wait_healthy(url: str, timeout: float, server: subprocess.Popen | None = Non
 
 @contextmanager
 def dashboard_server(
-    artifacts: Path, port: int | None = None, timeout: float = 180, log: Path | None = None
+    artifacts: Path,
+    port: int | None = None,
+    timeout: float = 180,
+    log: Path | None = None,
+    options: tuple[str, ...] = (),
 ) -> Iterator[tuple[str, float]]:
-    """`python -m scripts.serve` on `artifacts`: yields (url, seconds until it answered)."""
+    """`python -m scripts.serve` on `artifacts` (with `options`): yields (url, seconds until it
+    answered)."""
     port = port or free_port()
-    command = [sys.executable, "-m", "scripts.serve", "--artifacts", str(artifacts)]
+    command = [sys.executable, "-m", "scripts.serve", "--artifacts", str(artifacts), *options]
     output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [*command, "--port", str(port)],

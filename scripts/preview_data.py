@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
         from model.data.store import Dataset
         from model.grid import image_grid, save_png
 
+        if args.out.is_dir():
+            raise IsADirectoryError(f"--out {args.out} is a folder; give a file, e.g. faces.png")
+        if not args.out.absolute().parent.is_dir():
+            raise FileNotFoundError(f"--out {args.out}: folder {args.out.parent} does not exist")
+        if args.columns < 1:
+            raise ValueError(f"--columns must be at least 1, got {args.columns}")
         dataset = Dataset(args.dataset)
         stop = min(args.start + args.count, len(dataset))
         if args.count < 1 or args.start >= stop:

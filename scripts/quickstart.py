@@ -34,9 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-app", action="store_true", help="build all three runs here, then stop (no dashboard)"
     )
-    parser.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
-    parser.add_argument("--address", default="localhost", help="default localhost")
+    serve.add_server_arguments(parser)
     args = parser.parse_args(argv)
+    problem = None if args.no_app else serve.listening_problem(args.address, args.port)
+    if problem is not None:  # before minutes of building, not after
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     todo = "all" if args.no_app else what_to_build(args.artifacts)
     if todo == "all":
         code = build_first_run(args)
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     background = start_background_build(args.artifacts.resolve()) if todo in BUILDING else None
     try:
         address = ["--port", str(args.port), "--address", args.address]
-        return serve.main(["--artifacts", str(args.artifacts), *address])
+        hosts = [f"--allow-host={name}" for name in args.allow_host]
+        return serve.main(["--artifacts", str(args.artifacts), *address, *hosts])
     finally:
         if background is not None:
             stop(background)

@@ -3,21 +3,25 @@
 Every run's decoder is loaded and compiled, and its nearest-data index built, before the server
 answers, so the first view of a live page shows faces at once. Binds to localhost by default;
 `--address 0.0.0.0` exposes it to other machines (do that only on a network you trust: the
-dashboard has no login).
+dashboard has no login). It answers only to localhost, IP addresses and this machine's names;
+`--allow-host NAME` adds a name others reach it by (a guard against DNS rebinding).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 import time
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS, import_tensorflow_quietly
+from scripts.common import DEFAULT_ARTIFACTS, import_tensorflow_quietly, port
 
 REPO = Path(__file__).resolve().parents[1]
-ENTRY = REPO / "app" / "streamlit_app.py"
+ENTRY = REPO / "app" / "server.py"  # the web server: the pages behind the host guard
+PAGES = REPO / "app" / "streamlit_app.py"  # the pages alone (what AppTest opens)
 
 
 def streamlit_options(address: str, port: int) -> list[str]:
@@ -31,14 +35,55 @@ def streamlit_options(address: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
+def listening_problem(address: str, port: int) -> str | None:
+    """Why the dashboard could not listen on address:port (taken, or no such address); None
+    if it can. Checked before the runs are loaded, which takes a while."""
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        return f"cannot listen on {address}:{port}: {error.strerror}"
+    family, kind, protocol, _, where = infos[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {address} is in use (another dashboard?); stop it, or "
+                    "pass --port with a free port"
+                )
+            return f"cannot listen on {address}:{port}: {error.strerror}"
+    return None
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """--port, --address and --allow-host, as `serve` and `quickstart` take them."""
+    parser.add_argument("--port", type=port, default=8501, help="default 8501")
+    parser.add_argument("--address", default="localhost", help="default localhost")
+    parser.add_argument(
+        "--allow-host", action="append", default=[], metavar="NAME",
+        help="a host name others reach the dashboard by, e.g. its server's DNS name "
+        "(repeatable; localhost and IP addresses always work)",
+    )  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.serve", description=__doc__)
     parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
-    parser.add_argument("--address", default="localhost", help="default localhost")
-    parser.add_argument("--port", type=int, default=8501)
+    add_server_arguments(parser)
     args = parser.parse_args(argv)
+    problem = listening_problem(args.address, args.port)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     root = args.artifacts.resolve()
     os.environ["ZSPACE_ARTIFACTS"] = str(root)
+    if args.allow_host:
+        from app.security import ALLOWED_HOSTS_ENV
+
+        known = os.environ.get(ALLOWED_HOSTS_ENV, "")
+        os.environ[ALLOWED_HOSTS_ENV] = ",".join(filter(None, [known, *args.allow_host]))
     sys.path.insert(0, str(REPO))  # the pages import `app` and `model` from here, as we do
 
     started = time.perf_counter()

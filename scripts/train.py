@@ -27,7 +27,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--preset", choices=list(PRESETS), help="start from this configuration")
-    parser.add_argument("--run", help="run name (default: the preset's name)")
+    parser.add_argument(
+        "--run", help="run name (default: the preset's name); letters, digits, '.', '_', '-'"
+    )
     parser.add_argument("--epochs", type=int, help="train until this many epochs in total")
     parser.add_argument(
         "--set",
@@ -62,12 +64,13 @@ def main(argv: list[str] | None = None) -> int:
 
         replicas = start_replicas(args.distribute, args.cpu_devices)  # before any TensorFlow op
         from model.config import preset
-        from model.runs import ArtifactLayout, Run
-        from model.stages import train_stage
+        from model.runs import ArtifactLayout
+        from model.stages import train_stage, training_config
 
         layout = ArtifactLayout(args.artifacts)
-        name = args.run or args.preset
-        config = preset(args.preset) if args.preset else Run.open(layout.run(name)).config
+        name = args.run if args.run is not None else args.preset
+        layout.run(name)  # a name that is not allowed fails here, before anything is loaded
+        config = preset(args.preset) if args.preset else training_config(layout, name)
         overrides = dict(item.partition("=")[::2] for item in args.set)
         if args.epochs is not None:
             overrides["train.epochs"] = str(args.epochs)

@@ -82,7 +82,7 @@ def test_the_image_builds_and_serves_a_run_as_a_non_root_user(built_runs, tmp_pa
     assert f"served the dashboard on port {PORT}" in output
 
     # It served the mounted run as it was: nothing built, nothing downloaded.
-    log = Path(re.search(r"\(log: (\S+)\)", output).group(1)).read_text()
+    log = Path(re.search(r"log: (\S+)\)", output).group(1)).read_text()
     assert "holds your own runs and none of the demo runs" in log, log
     assert "loading the runs under /zspace/artifacts" in log, log
     assert sorted(p.name for p in (artifacts / "runs").iterdir()) == ["tiny"]
