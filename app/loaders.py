@@ -20,7 +20,8 @@ from model.analysis.density import LatentIndex
 from model.analysis.results import load_result
 from model.data.store import ATTRIBUTES_FILE, INFO_FILE, AttributeTable, Dataset
 from model.files import read_json
-from model.generation import R_LIMITS, Decoder, sample_latents, sharpen
+from model.generation import R_LIMITS, sample_latents, sharpen
+from model.onnx_decoder import ONNX_FILE, OnnxDecoder
 from model.runs import ANALYSIS_DIR, LATENTS_DIR, MANIFEST_FILE, TRAIN_DIR, ArtifactLayout, Run
 
 R = TypeVar("R")
@@ -84,15 +85,16 @@ def _latents(path: str, mtime_ns: int) -> np.ndarray:
     return np.load(path, mmap_mode="r")
 
 
-def decoder(run: Run) -> Decoder:
-    """The run's decoder, compiled once and shared by every session."""
-    path = run.path / TRAIN_DIR / "decoder.keras"
+def decoder(run: Run) -> OnnxDecoder:
+    """The run's decoder (its ONNX copy on onnxruntime), loaded once and shared by every
+    session."""
+    path = run.path / TRAIN_DIR / ONNX_FILE
     return _decoder(str(path), _mtime(path))
 
 
 @st.cache_resource(show_spinner="Loading the decoder...", max_entries=8)
-def _decoder(path: str, mtime_ns: int) -> Decoder:
-    return Decoder.load(Path(path))
+def _decoder(path: str, mtime_ns: int) -> OnnxDecoder:
+    return OnnxDecoder(Path(path))
 
 
 def dataset(root: Path, name: str) -> Dataset:
@@ -178,7 +180,7 @@ def _attributes(path: str, mtime_ns: int) -> AttributeTable | None:
 def r_limit_sweep(run: Run, seed: int, per_limit: int, sharpness: float | None) -> np.ndarray:
     """The studies' r_limit sweep: `per_limit` uniform faces per limit in R_LIMITS, decoded
     (and sharpened, unless `sharpness` is None) once per setting, not on every slider move."""
-    path = run.path / TRAIN_DIR / "decoder.keras"
+    path = run.path / TRAIN_DIR / ONNX_FILE
     return _r_limit_sweep(str(path), _mtime(path), seed, per_limit, sharpness)
 
 

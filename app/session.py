@@ -9,7 +9,8 @@ import streamlit as st
 
 from app import loaders
 from app.build_progress import runs_being_built, show_build_progress
-from model.runs import ANALYSIS_DIR, ArtifactLayout, Run, RunError, stage_command
+from model.onnx_decoder import ONNX_FILE
+from model.runs import ANALYSIS_DIR, TRAIN_DIR, ArtifactLayout, Run, RunError, stage_command
 
 ARTIFACTS_ENV = "ZSPACE_ARTIFACTS"  # where the runs are; default ./artifacts
 RUN_KEY = "run"
@@ -100,4 +101,10 @@ def require(run: Run, *stages: str) -> None:
                 "This page needs the run's "
                 f"{stage} output:\n\n" + "\n".join(f"- {p}" for p in problems),
                 run.stage_command(stage),
+            )
+        if stage == "train" and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
+            show_missing(
+                f"`{run.name}` was trained before zspace kept an ONNX copy of each decoder, which "
+                "the dashboard decodes faces with; this adds it, without training again:",
+                run.stage_command("train"),
             )

@@ -2,10 +2,10 @@
 
 `python -m scripts.serve` calls `warm_up` in the server's own process, before Streamlit starts:
 it fills the same shared caches the pages read (st.cache_resource, which lives in the process,
-not in a session), so a new session's first view waits for no TensorFlow import, model load or
-XLA compile. Then it freezes the garbage collector's view of these long-lived objects: Streamlit
-runs a full `gc.collect()` after every script run (twice, with Keras loaded), and scanning the
-~400,000 objects of TensorFlow and the models took ~190 ms each time, holding the GIL.
+not in a session), so a new session's first view waits for no decoder or index to load. Then it
+freezes the garbage collector's view of these long-lived objects: Streamlit runs a full
+`gc.collect()` after every script run, and a full collection per slider move is what made faces
+lag.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from threadpoolctl import threadpool_limits
 
 from model.analysis.density import GaussianFit, NearestData
 from model.analysis.radius import RadiusAnalysis
-from model.runs import ArtifactLayout, Run, RunError
+from model.onnx_decoder import ONNX_FILE
+from model.runs import TRAIN_DIR, ArtifactLayout, Run, RunError
 
 # What the live views (Sample, Interpolate, Attributes, Compare) read on every move.
 LIVE_ANALYSIS = {"gaussian": GaussianFit, "nearest": NearestData, "radius": RadiusAnalysis}
@@ -34,7 +35,7 @@ BARE_MODE_LOGGERS = (
 
 
 def warm_up(root: Path, report: Callable[[str], None] = print) -> None:
-    """Load and compile every run's decoder and nearest-data index under `root`; one line each."""
+    """Load every run's decoder and nearest-data index under `root`; one line each."""
     with _quiet_bare_mode():
         # Imported here, where the bare-mode warnings are quiet. pandas and pyarrow carry
         # st.dataframe; app.figures is plotly and the figure builders.
@@ -76,10 +77,10 @@ def _quiet_bare_mode() -> Iterator[None]:
 
 
 def _warm_run(loaders: ModuleType, figures: ModuleType, run: Run) -> list[str]:
-    """What of `run` is now loaded: its decoder (compiled) and, once analysed, the index and
+    """What of `run` is now loaded: its decoder and, once analysed, the index and
     one radius overlay (Plotly builds its validators on a process's first figure: ~1 s)."""
     ready = []
-    if not loaders.stage_problems(run, "train"):
+    if not loaders.stage_problems(run, "train") and run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
         loaders.decoder(run).warm_up()
         ready.append("decoder")
     if not loaders.stage_problems(run, "encode") and not loaders.stage_problems(run, "analyze"):

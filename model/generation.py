@@ -1,19 +1,16 @@
-"""Making faces from latents: samplers, interpolation paths, decoding and sharpening."""
+"""Making faces from latents: samplers, interpolation paths and traversals, and the decoder's
+output as sharpened uint8 images. NumPy and Pillow only: the dashboard imports it, and it never
+imports TensorFlow (the decoder itself is model.onnx_decoder)."""
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
 from typing import Literal, get_args
 
-import keras
 import numpy as np
-import tensorflow as tf
 from PIL import Image, ImageEnhance
 
 from model.analysis.baselines import normal_samples, uniform_samples
 from model.analysis.density import GaussianFit, sample_gaussian
-from model.training import load_network
 
 Sampler = Literal["normal", "uniform", "gaussian"]
 PathKind = Literal["linear", "spherical"]
@@ -123,52 +120,3 @@ def sharpen(images: np.ndarray, factor: float) -> np.ndarray:
     return np.stack(
         [np.asarray(ImageEnhance.Sharpness(Image.fromarray(im)).enhance(factor)) for im in images]
     )
-
-
-class Decoder:
-    """A run's decoder, compiled with XLA once per batch bucket; safe to share between threads.
-
-    A batch is padded up to the next of BATCH_BUCKETS (larger ones go in chunks of the largest),
-    so changing the number of faces never compiles anew. XLA rather than a plain graph function:
-    Streamlit clears TensorFlow's kernel cache after every script run (it calls
-    `keras.backend.clear_session()`), which makes a graph function re-instantiate on its next call
-    (about 3x the decode itself); an XLA executable survives that.
-    """
-
-    BATCH_BUCKETS = (8, 16, 32, 64)
-
-    def __init__(self, network: keras.Model) -> None:
-        self.network = network
-        self.z_dim = int(network.input_shape[-1])
-        self._lock = threading.Lock()
-        self._decode = tf.function(
-            lambda z: network(z, training=False),
-            input_signature=[tf.TensorSpec((None, self.z_dim), tf.float32)],
-            jit_compile=True,
-        )
-
-    @classmethod
-    def load(cls, path: Path) -> Decoder:
-        return cls(load_network(path))
-
-    def warm_up(self) -> None:
-        """Compile every batch bucket now, so no later call waits for XLA."""
-        for size in self.BATCH_BUCKETS:
-            self.decode(np.zeros((size, self.z_dim), np.float32))
-
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        """uint8 images (n, H, W, 3) for float z-points (n, z_dim)."""
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.z_dim:
-            raise ValueError(f"z-points must have shape (n, {self.z_dim}), got {z.shape}")
-        largest = self.BATCH_BUCKETS[-1]
-        chunks = [z[start : start + largest] for start in range(0, len(z), largest)] or [z]
-        return np.concatenate([self._decode_padded(chunk) for chunk in chunks])
-
-    def _decode_padded(self, z: np.ndarray) -> np.ndarray:
-        size = next(bucket for bucket in self.BATCH_BUCKETS if bucket >= len(z))
-        padded = np.zeros((size, self.z_dim), np.float32)
-        padded[: len(z)] = z
-        with self._lock:
-            images = self._decode(padded).numpy()
-        return to_uint8(images[: len(z)])

@@ -23,6 +23,8 @@ from model.data.store import Dataset
 from model.encoding import encoder_outputs
 from model.files import sha256_of
 from model.names import check_name
+from model.onnx_decoder import ONNX_FILE
+from model.onnx_export import ExportError, export_decoder
 from model.runs import ArtifactLayout, Run, RunError, dataset_id, open_for_writing
 from model.stages import StageReport, open_dataset
 from model.training import DECODER_FILE, ENCODER_FILE, load_network
@@ -181,8 +183,13 @@ def import_model(
         with run.staging("train") as staged:
             for source, name in ((encoder_path, ENCODER_FILE), (decoder_path, DECODER_FILE)):
                 shutil.copyfile(source, staged / name)
+            try:
+                export_decoder(decoder, staged / ONNX_FILE)  # the dashboard decodes with it
+            except ExportError as error:
+                raise RunError(f"{decoder_path}: {error} (the dashboard needs ONNX)") from error
             seconds = time.perf_counter() - started
-            run.commit("train", staged, params, metrics, seconds, [ENCODER_FILE, DECODER_FILE])
+            files = [ENCODER_FILE, DECODER_FILE, ONNX_FILE]
+            run.commit("train", staged, params, metrics, seconds, files)
     return StageReport(
         "train", True, f"import: {pair.kind.upper()} with z_dim {pair.z_dim} -> {run_dir}"
     )

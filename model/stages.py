@@ -33,6 +33,8 @@ from model.data.store import Dataset
 from model.distribute import Replicas, start_replicas
 from model.encoding import encode_dataset, latent_names
 from model.files import atomic_path
+from model.onnx_decoder import ONNX_FILE
+from model.onnx_export import ExportError, export_decoder
 from model.parallel import available_cores
 from model.runs import (
     ANALYSIS_DIR,
@@ -123,11 +125,7 @@ def train_stage(
     chief decides whether there is anything to do, and only it writes the run.
     """
     if config.model.architecture == "imported":
-        raise RunError(
-            f"{run_name}: model.architecture 'imported' means networks trained elsewhere "
-            "(python -m scripts.import_model), which train cannot build; train a preset "
-            "instead (`--preset NAME --force` replaces the run)"
-        )
+        return _imported_decoder(layout, run_name)
     replicas = replicas or start_replicas()
     dataset = open_dataset(layout, config.dataset)
     run_dir = layout.run(run_name)
@@ -184,6 +182,8 @@ def _train_as_chief(
     )
     up_to_date = not replacing and existing.is_current("train", params)
     if _chiefs_word(replicas, up_to_date):
+        if not existing.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
+            return _add_onnx_decoder(existing)
         note = _unfinished_note(run_name, partial, unfinished, config.train.epochs)
         return StageReport("train", False, f"train: {run_dir} is up to date{note}")
     check_training_fits(config)
@@ -197,6 +197,7 @@ def _train_as_chief(
                        replicas, note)  # fmt: skip
     except KeyboardInterrupt as stop:
         raise Interrupted(_stopped(run_name, config, existing, partial)) from stop
+    _export(partial / DECODER_FILE, partial / ONNX_FILE)
     run = Run.new(run_dir, config, dataset) if replacing else existing
     run.set_config(config, dataset)
     final = result.history[-1]
@@ -209,13 +210,43 @@ def _train_as_chief(
         "devices": replicas.describe(),
         "precision": replicas.dtype_policy(config.train.mixed_precision) or "float32",
     }
-    files = [ENCODER_FILE, DECODER_FILE, HISTORY_FILE, CHECKPOINT_FILE]
+    files = [ENCODER_FILE, DECODER_FILE, ONNX_FILE, HISTORY_FILE, CHECKPOINT_FILE]
     run.commit("train", partial, params, metrics, result.seconds, files)
     resumed = (
         f" (resumed from epoch {result.resumed_from_epoch})" if result.resumed_from_epoch else ""
     )
     return StageReport(
         "train", True, f"train: {len(result.history)} epochs{resumed} -> {run_dir / TRAIN_DIR}"
+    )
+
+
+def _add_onnx_decoder(run: Run) -> StageReport:
+    """The ONNX copy of a trained run's decoder, for a run made before zspace wrote one; its
+    latents and analysis stay, as the decoder is the same."""
+    run.check("train")
+    target = run.path / TRAIN_DIR / ONNX_FILE
+    _export(run.path / TRAIN_DIR / DECODER_FILE, target)
+    run.add_files("train", [target])
+    return StageReport("train", True, f"train: added {target} (the decoder for the dashboard)")
+
+
+def _export(decoder: Path, target: Path) -> None:
+    try:
+        export_decoder(load_network(decoder), target)
+    except ExportError as error:
+        raise RunError(f"{decoder}: {error}") from error
+
+
+def _imported_decoder(layout: ArtifactLayout, run_name: str) -> StageReport:
+    """What `train` does for an imported run: nothing to train, but its decoder's ONNX copy
+    is made if an older zspace did not make it."""
+    with open_for_writing(layout, run_name) as run:
+        if run is not None and run.stage("train") and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
+            return _add_onnx_decoder(run)
+    raise RunError(
+        f"{run_name}: model.architecture 'imported' means networks trained elsewhere "
+        "(python -m scripts.import_model), which train cannot build; train a preset "
+        "instead (`--preset NAME --force` replaces the run)"
     )
 
 

@@ -5,6 +5,7 @@
   python -m scripts.bench --only encode rss
   python -m scripts.bench --only distribute  # 1 process vs 2 local workers; mixed vs float32
   python -m scripts.bench --only nearest  # the memorisation check's searches, latent and pixel
+  python -m scripts.bench --only serve    # serving without TensorFlow: start, memory, decode
 
 Memory figures are the peak RSS of a fresh child process that does only the measured work.
 Generated benchmark inputs are kept under WORKDIR and reused by later runs.
@@ -23,6 +24,7 @@ from typing import Any
 from scripts.bench_common import emit, in_child, synthetic_set
 from scripts.bench_distribute import bench_distribute
 from scripts.bench_live import bench_live
+from scripts.bench_serve import bench_serve
 from scripts.common import DEFAULT_ARTIFACTS
 
 FULL = {
@@ -43,12 +45,13 @@ FULL = {
     "room_moves": 8,
     "room_small": 4,
     "room_large": 8,
+    "serve_images": 20_000,
 }
 QUICK = {"synthetic": 1_000, "train_steps": 3, "train_images": 300, "distribute_epochs": 2,
          "encode": 1_000, "rss": 2_000,
          "latents": 3_000, "latent_dim": 64, "tsne": 1_000, "tsne_iterations": 50,
          "slider_moves": 5, "scatter": 5_000, "live_latents": 1_000, "live_moves": 3,
-         "room_moves": 2, "room_small": 2, "room_large": 3}  # fmt: skip
+         "room_moves": 2, "room_small": 2, "room_large": 3, "serve_images": 500}  # fmt: skip
 
 
 def bench_synthetic(workdir: Path, sizes: dict[str, int]) -> None:
@@ -261,7 +264,8 @@ def bench_correlation(workdir: Path, sizes: dict[str, int]) -> None:
 def bench_tsne(workdir: Path, sizes: dict[str, int]) -> None:
     import numpy as np
 
-    from model.analysis.tsne import TsneParams, run_tsne, sklearn_tsne
+    from model.analysis.tsne import run_tsne, sklearn_tsne
+    from model.analysis.tsne_map import TsneParams
 
     latents = np.load(_latents_file(workdir, sizes["latents"], sizes["latent_dim"]), mmap_mode="r")
     params = TsneParams(cap=sizes["tsne"], n_iter=sizes["tsne_iterations"])
@@ -273,36 +277,11 @@ def bench_tsne(workdir: Path, sizes: dict[str, int]) -> None:
 
 
 def bench_dashboard(workdir: Path, sizes: dict[str, int]) -> None:
-    """Server time of a Sample-page slider move, and of building the 170,000-point scatter."""
-    import io
-
+    """Server time of building the 170,000-point scatter (a Sample move: `--only serve`)."""
     import numpy as np
-    from PIL import Image
 
     from app.figures import projection_scatter
-    from model.config import preset
-    from model.generation import Decoder, sample_latents, sharpen
-    from model.grid import image_grid
-    from model.networks import build_decoder
 
-    decoder = Decoder(build_decoder(preset("celeba").model))
-    times = []
-    for seed in range(sizes["slider_moves"] + 3):
-        started = time.perf_counter()
-        z = sample_latents("normal", 28, decoder.z_dim, seed, scale=1.0)
-        grid = image_grid(sharpen(decoder.decode(z), 7.0), 7)
-        Image.fromarray(grid).save(io.BytesIO(), format="JPEG", quality=90)  # what st.image sends
-        times.append(time.perf_counter() - started)
-    moves = np.array(times[3:]) * 1000  # the first calls trace the compiled decoder
-    emit(
-        "sample_slider_move_ms_median",
-        float(np.median(moves)),
-        "ms",
-        faces=28,
-        image_size=96,
-        p90=round(float(np.percentile(moves, 90)), 1),
-        moves=len(moves),
-    )
     points = np.random.default_rng(0).normal(size=(sizes["scatter"], 2)).astype(np.float32)
     colour = (points[:, 0] > 0).astype(np.float32)
     started = time.perf_counter()
@@ -445,6 +424,7 @@ BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "nearest": bench_nearest_training,
     "render": bench_projection_render,
     "live": bench_live,
+    "serve": bench_serve,
 }
 
 

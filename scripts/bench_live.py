@@ -48,7 +48,7 @@ def live_artifacts(workdir: Path, count: int) -> Path:
 
     layout = ArtifactLayout(workdir / f"live_{count}")
     run_dir = layout.run(RUN)
-    if (run_dir / "manifest.json").is_file() and not Run.open(run_dir).file_problems("analyze"):
+    if (run_dir / "manifest.json").is_file() and _complete(Run.open(run_dir)):
         return layout.root
     source = synthetic_set(workdir, count, 96)
     name = source.name
@@ -56,7 +56,7 @@ def live_artifacts(workdir: Path, count: int) -> Path:
     if not layout.dataset(name).exists():
         layout.dataset(name).symlink_to(source.resolve(), target_is_directory=True)
     config = preset("celeba").with_overrides({"dataset": name})
-    _untrained_run(layout, config)
+    untrained_run(layout, RUN, config)
     encode_stage(layout, RUN, force=True)
     analysis = AnalysisConfig(tsne_variants=("pca2_ee12_p30",), tsne_cap=min(count, 2_000),
                               kmeans_ks=(2,))
@@ -64,22 +64,37 @@ def live_artifacts(workdir: Path, count: int) -> Path:
     return layout.root
 
 
-def _untrained_run(layout: Any, config: Any) -> None:
-    """Run `live`'s train stage with freshly initialised weights (timing needs no training)."""
+def _complete(run: Any) -> bool:
+    """Analysed, with the decoder as ONNX (inputs made by an older zspace lack it)."""
+    return not run.file_problems("analyze") and run.records("train/decoder.onnx")
+
+
+def untrained_run(layout: Any, name: str, config: Any) -> None:
+    """Run `name`'s train stage with freshly initialised weights (timing needs no training),
+    its decoder exported to ONNX as `train` exports it."""
     from model.autoencoder import build_autoencoder
     from model.files import write_json
+    from model.onnx_decoder import ONNX_FILE
+    from model.onnx_export import export_decoder
     from model.runs import Run, dataset_id, open_for_writing
     from model.stages import open_dataset
-    from model.training import DECODER_FILE, ENCODER_FILE, HISTORY_FILE, save_networks
+    from model.training import (
+        DECODER_FILE,
+        ENCODER_FILE,
+        HISTORY_FILE,
+        load_network,
+        save_networks,
+    )
 
     dataset = open_dataset(layout, config.dataset)
     model = build_autoencoder(config.model, config.train.learning_rate, config.train.seed)
     parameters = {"encoder": model.encoder.count_params(), "decoder": model.decoder.count_params()}
-    with open_for_writing(layout, RUN):
-        layout.run(RUN).mkdir(parents=True, exist_ok=True)
-        run = Run.new(layout.run(RUN), config, dataset)
+    with open_for_writing(layout, name):
+        layout.run(name).mkdir(parents=True, exist_ok=True)
+        run = Run.new(layout.run(name), config, dataset)
         with run.staging("train") as staged:
             save_networks(model, staged)
+            export_decoder(load_network(staged / DECODER_FILE), staged / ONNX_FILE)
             write_json(staged / HISTORY_FILE, [])
             run.commit(
                 "train",
@@ -87,7 +102,7 @@ def _untrained_run(layout: Any, config: Any) -> None:
                 {"config": config.to_dict(), "dataset_id": dataset_id(dataset)},
                 {"epochs": 0, "parameters": parameters, "untrained": True},
                 0.0,
-                [ENCODER_FILE, DECODER_FILE, HISTORY_FILE],
+                [ENCODER_FILE, DECODER_FILE, ONNX_FILE, HISTORY_FILE],
             )
 
 
@@ -205,7 +220,8 @@ def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
     shape = {"faces": 28, "image_size": 96, "z_dim": 256, "index_rows": count}
     emit("live_first_view_seconds_streamlit_floor", _streamlit_floor(workdir), "s",
          app="one st.image, nothing else")  # fmt: skip
-    with dashboard_server(artifacts, log=workdir / "live_server.log") as (url, answered_s):
+    with dashboard_server(artifacts, log=workdir / "live_server.log") as served:
+        url, answered_s = served.url, served.answered_s
         first = _first_view(f"{url}/sample?run={RUN}")
         emit("live_first_view_seconds", first, "s", server_answered_s=round(answered_s, 1))
         for name, view in LIVE_VIEWS.items():

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,23 @@ def wait_healthy(url: str, timeout: float, server: subprocess.Popen | None = Non
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running dashboard: where, how soon it answered, and its process."""
+
+    url: str
+    answered_s: float
+    pid: int
+
+
+def peak_rss_mib(pid: int) -> float:
+    """A process's peak resident memory so far (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
 @contextmanager
 def dashboard_server(
     artifacts: Path,
@@ -72,9 +90,8 @@ def dashboard_server(
     timeout: float = 180,
     log: Path | None = None,
     options: tuple[str, ...] = (),
-) -> Iterator[tuple[str, float]]:
-    """`python -m scripts.serve` on `artifacts` (with `options`): yields (url, seconds until it
-    answered)."""
+) -> Iterator[Served]:
+    """`python -m scripts.serve` on `artifacts` (with `options`), until the block ends."""
     port = port or free_port()
     command = [sys.executable, "-m", "scripts.serve", "--artifacts", str(artifacts), *options]
     output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
@@ -87,7 +104,7 @@ def dashboard_server(
     )
     url = f"http://localhost:{port}"
     try:
-        yield url, wait_healthy(url, timeout, server)
+        yield Served(url, wait_healthy(url, timeout, server), server.pid)
     finally:
         server.terminate()
         try:

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from scripts import build, prepare_data, serve
-from scripts.common import DEFAULT_ARTIFACTS, import_tensorflow_quietly
+from scripts import serve
+from scripts.common import DEFAULT_ARTIFACTS
 
 FIRST_RUN = "demo"
 ALL_RUNS = (FIRST_RUN, "demo-ae", "demo-tiny-kl")
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             return code
     else:
         print(f"== {_SERVING[todo].format(runs=args.artifacts / 'runs')}", flush=True)
+        if todo != "own" and (code := add_onnx_decoders(args)):
+            return code
     background = start_background_build(args.artifacts.resolve()) if todo in BUILDING else None
     try:
         address = ["--port", str(args.port), "--address", args.address]
@@ -72,8 +74,7 @@ def what_to_build(artifacts: Path) -> ToDo:
     "rest": a run can be looked at already, so the dashboard opens at once and the rest is
     built beside it; "built": the last build finished all three runs; "own": the folder holds
     runs of its own and none of the demo runs, which are then not built."""
-    import_tensorflow_quietly()  # model.builds loads it; every command after this needs it too
-    from model.builds import read_build_status
+    from model.build_status import read_build_status
     from model.runs import ArtifactLayout
 
     layout = ArtifactLayout(artifacts)
@@ -99,17 +100,20 @@ def _analysed(run_dir: Path) -> bool:
 
 def build_first_run(args: argparse.Namespace) -> int:
     """The data set and `demo` without its t-SNE maps (all three runs with their maps when there
-    is no dashboard to open); the exit code of the step that failed, or 0."""
+    is no dashboard to open); the exit code of the step that failed, or 0.
+
+    Each step is a command of its own process, so this one, which goes on to serve the
+    dashboard, never loads TensorFlow."""
     common = ["--artifacts", str(args.artifacts)] + (["--quiet"] if args.quiet else [])
     started = time.perf_counter()
     # With the dashboard: `demo` first without its t-SNE maps (the slowest step), the rest after.
     first = [FIRST_RUN, "--maps", "skip"] if not args.no_app else [*ALL_RUNS]
-    for title, command, command_args in (
-        ("data set", prepare_data.main, ["synthetic", *common]),
-        (" ".join(first), build.main, [*first, *common]),
+    for title, command in (
+        ("data set", ["prepare_data", "synthetic", *common]),
+        (" ".join(first), ["build", *first, *common]),
     ):
         print(f"== {title}", flush=True)
-        code = command(command_args)
+        code = run_command(command)
         if code == 130:  # Ctrl+C: the command said what was kept
             return code
         if code:
@@ -118,6 +122,42 @@ def build_first_run(args: argparse.Namespace) -> int:
     minutes = (time.perf_counter() - started) / 60
     print(f"== ready in {minutes:.1f} min, under {args.artifacts}/runs/")
     return 0
+
+
+def add_onnx_decoders(args: argparse.Namespace) -> int:
+    """Give the demo runs trained before zspace kept an ONNX copy of each decoder that copy
+    (`train --run NAME` adds it, training nothing), so the dashboard can decode their faces."""
+    from model.onnx_decoder import ONNX_FILE
+    from model.runs import TRAIN_DIR, ArtifactLayout, Run, RunError
+
+    layout = ArtifactLayout(args.artifacts)
+    for name in ALL_RUNS:
+        try:
+            run = Run.open(layout.run(name))
+        except (RunError, OSError, ValueError):
+            continue
+        if run.stage("train") is not None and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
+            print(f"== {name}: adding its decoder as ONNX", flush=True)
+            code = run_command(["train", "--run", name, "--artifacts", str(args.artifacts)])
+            if code:
+                return code
+    return 0
+
+
+def run_command(command: list[str]) -> int:
+    """`python -m scripts.COMMAND ...` in a process of its own; its exit code (130 once it
+    stopped on Ctrl+C, which reaches it too, or on a SIGTERM, which is passed on to it)."""
+    child = subprocess.Popen([sys.executable, "-m", f"scripts.{command[0]}", *command[1:]],
+                             cwd=serve.REPO)  # fmt: skip
+    previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+    try:
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:  # the child got the same Ctrl+C: let it say what it kept
+                continue
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def start_background_build(artifacts: Path) -> subprocess.Popen:

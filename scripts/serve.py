@@ -1,7 +1,8 @@
 """Start the dashboard (Streamlit) on the runs under ARTIFACTS.
 
-Every run's decoder is loaded and compiled, and its nearest-data index built, before the server
-answers, so the first view of a live page shows faces at once. Binds to localhost by default;
+Every run's decoder (its ONNX copy, on onnxruntime: the dashboard never imports TensorFlow) is
+loaded, and its nearest-data index built, before the server answers, so the first view of a live
+page shows faces at once. Binds to localhost by default;
 `--address 0.0.0.0` exposes it to other machines (do that only on a network you trust: the
 dashboard has no login). It answers only to localhost, IP addresses and this machine's names;
 `--allow-host NAME` adds a name others reach it by (a guard against DNS rebinding).
@@ -17,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS, import_tensorflow_quietly, port
+from scripts.common import DEFAULT_ARTIFACTS, port
 
 REPO = Path(__file__).resolve().parents[1]
 ENTRY = REPO / "app" / "server.py"  # the web server: the pages behind the host guard
@@ -88,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     print(f"zspace dashboard: loading the runs under {root} ...", flush=True)
-    import_tensorflow_quietly()
     from app.warmup import warm_up
 
     warm_up(root, report=lambda line: print(line, flush=True))

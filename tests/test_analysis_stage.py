@@ -10,7 +10,7 @@ from model.analysis.attributes import AttributeAnalysis
 from model.analysis.radius import RadiusAnalysis
 from model.analysis.results import load_result
 from model.analysis.stage import AnalysisConfig
-from model.analysis.tsne import TsneMap
+from model.analysis.tsne_map import TsneMap
 from model.runs import ArtifactLayout, Run, RunError
 from model.stages import analyze_stage, encode_stage, train_stage
 from tests.conftest import SMALL_ANALYSIS, tiny_config

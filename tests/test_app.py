@@ -1,9 +1,13 @@
 """The dashboard's pages, run headless with Streamlit's AppTest against a tiny built run."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from scripts.serve import REPO
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
@@ -112,3 +116,34 @@ def test_interpolate_page_walks_between_two_data_points(app):
     app.slider[0].set_value(5).run()
     assert len(app.dataframe[0].value) == 5
     assert _image_urls(app)[1] != nearest
+
+
+@pytest.mark.slow
+def test_every_page_works_without_tensorflow(built_runs):
+    """As in the serving image: TensorFlow, Keras, tf2onnx, onnx, openTSNE and scikit-learn
+    made unimportable, every page still runs, and none of them is loaded afterwards."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.without_tensorflow", str(built_runs / "artifacts"), "tiny"],
+        cwd=REPO, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count(": ok") == len(list((REPO / "app" / "views").glob("*.py")))
+    assert "loaded: []" in done.stdout
+
+
+def test_a_run_from_before_onnx_decoders_says_how_to_add_one(monkeypatch, built_runs, tmp_path):
+    import shutil
+
+    from model.runs import Run
+
+    shutil.copytree(built_runs / "artifacts", tmp_path / "artifacts")
+    run = Run.open(tmp_path / "artifacts" / "runs" / "tiny")
+    del run.manifest["stages"]["train"]["files"]["train/decoder.onnx"]
+    run.save()
+    (run.path / "train" / "decoder.onnx").unlink()
+    at = _app(monkeypatch, tmp_path / "artifacts")
+    at.run()
+    at.switch_page("views/sample.py").run()
+    assert not at.exception
+    assert "before zspace kept an ONNX copy" in at.warning[0].value
+    assert at.code[0].value == "python -m scripts.train --run tiny"

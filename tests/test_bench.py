@@ -15,6 +15,10 @@ LIVE_FIGURES = {
 } | {f"live_press_to_painted_ms_{view}" for view in LIVE_VIEWS} | {
     f"live_press_to_painted_ms_sample_{sessions}_sessions" for sessions in ROOMS
 }  # fmt: skip
+SERVE_FIGURES = {
+    f"serve_{figure}_{runs}" for figure in ("start_to_answer_seconds", "peak_rss_mib")
+    for runs in ("demo_runs", "celeba")
+}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -28,7 +32,7 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         "encode_images_per_second_celeba", "encode_peak_rss_mib_celeba",
         "analysis_seconds_total", "analysis_peak_rss_mib", "correlation_seconds",
         "correlation_peak_rss_mib", "tsne_seconds_opentsne", "tsne_seconds_sklearn",
-        "tsne_speedup_opentsne_over_sklearn", "sample_slider_move_ms_median",
+        "tsne_speedup_opentsne_over_sklearn", "serve_decode_speedup_onnx_over_keras_xla",
         "projection_scatter_build_seconds", "train_speedup_two_local_workers",
         "nearest_training_pixel_seconds_64px", "nearest_training_pixel_seconds_96px",
         "nearest_training_latent_ms",
@@ -39,8 +43,11 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         f"train_{figure}_{name}"
         for figure in ("step_images_per_second", "loop_images_per_second", "loop_fraction_of_step")
         for name in ("demo", "celeba")
+    } | {
+        f"serve_{figure}_{kind}" for figure in ("sample_move_ms", "decode_ms")
+        for kind in ("onnx", "keras_xla")
     } | (
-        LIVE_FIGURES | {"projection_render_seconds_browser"}
+        LIVE_FIGURES | SERVE_FIGURES | {"projection_render_seconds_browser"}
         if Path("/usr/bin/chromium").exists()
         else set()
     )  # fmt: skip

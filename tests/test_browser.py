@@ -28,8 +28,8 @@ SAMPLED_RADII = """(() => {
 
 @pytest.fixture
 def dashboard(built_runs, tmp_path):
-    with dashboard_server(built_runs / "artifacts", log=tmp_path / "server.log") as (url, _):
-        yield url
+    with dashboard_server(built_runs / "artifacts", log=tmp_path / "server.log") as served:
+        yield served.url
 
 
 @contextmanager
@@ -118,3 +118,53 @@ def test_dimensions_page_draws_the_bars_and_a_traversal_follows_its_start(dashbo
         )
         page.locator(IDLE).wait_for(timeout=60_000)
         assert "From image 0" in page.locator('[data-testid="stImageCaption"]').first.inner_text()
+
+
+# Written into the server process (via PYTHONPATH): at exit, the names of every module it loaded.
+RECORD_MODULES = """import atexit, json, os, sys
+record = os.environ["ZSPACE_TEST_MODULES"]
+atexit.register(lambda: open(record, "w").write(json.dumps(sorted(sys.modules))))
+"""
+
+
+def test_the_server_that_served_every_page_never_loaded_tensorflow(built_runs, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from playwright.sync_api import sync_playwright
+
+    from scripts.browser import free_port, wait_healthy
+    from scripts.serve import REPO
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(RECORD_MODULES)
+    record = tmp_path / "modules.json"
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'site'}:{REPO}",
+           "ZSPACE_TEST_MODULES": str(record)}  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scripts.serve", "--artifacts", str(built_runs / "artifacts"),
+         "--port", str(port)], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://localhost:{port}"
+        wait_healthy(url, 180, server)
+        pages = sorted(p.stem for p in (REPO / "app" / "views").glob("*.py"))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**launch_options())
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for name in pages:
+                page.goto(f"{url}/{name}")
+                page.locator(IDLE).wait_for(timeout=90_000)
+                assert not page.locator('[data-testid="stException"]').count(), name
+            page.goto(f"{url}/sample")
+            page.locator(IMAGES).first.wait_for(timeout=90_000)  # faces were decoded
+            browser.close()
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    loaded = {name.split(".")[0] for name in json.loads(record.read_text())}
+    assert "onnxruntime" in loaded and "streamlit" in loaded
+    assert not loaded & {"tensorflow", "keras", "tf2onnx", "openTSNE", "sklearn"}

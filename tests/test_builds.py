@@ -12,14 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 import model.builds
 from model.analysis.stage import AnalysisConfig
-from model.builds import (
-    BUILD_LOCK,
-    BUILDS_FILE,
-    BuildStatus,
-    RunProgress,
-    build_runs,
-    read_build_status,
-)
+from model.build_status import BUILDS_FILE, BuildStatus, RunProgress, read_build_status
+from model.builds import BUILD_LOCK, build_runs
 from model.files import write_json
 from model.locks import Busy, exclusive
 from model.runs import RunError

@@ -17,7 +17,6 @@ VERIFY_DOCKER_PLACES = (
     REPO.parent / "shared" / "tools" / "verify-docker",
     Path("/work/shared/tools/verify-docker"),
 )
-IMAGE = "localhost/zspace:verify"
 PORT = 8501  # the image's CMD serves here; verify-docker only watches it
 IMAGE_USER_ID = 1000  # the Dockerfile's `zspace` user, who must be able to write the artifacts
 DEV_ONLY = ("pytest", "ruff", "playwright")
@@ -55,14 +54,26 @@ def _buildah(*args: str) -> str:
     return result.stdout
 
 
-def _image_id() -> str:
+def _image_id(image: str) -> str:
     """The ID of the image verify-docker last built, or "" if there is none."""
-    listed = _buildah("images", "--quiet", "--filter", f"reference={IMAGE}")
+    listed = _buildah("images", "--quiet", "--filter", f"reference={image}")
     return listed.strip()
 
 
-def test_the_image_builds_and_serves_a_run_as_a_non_root_user(built_runs, tmp_path):
+TRAINING_ONLY = {"tensorflow-cpu", "keras", "tf2onnx", "onnx", "scikit-learn", "opentsne"}
+# (stage, the image verify-docker tags it, what its CMD logs when serving a folder of own runs)
+IMAGES = {
+    "full": ("localhost/zspace:verify", "holds your own runs and none of the demo runs"),
+    "serve": ("localhost/zspace:verify-serve", "zspace dashboard: http://"),
+}
+
+
+@pytest.mark.parametrize("stage", list(IMAGES))
+def test_the_image_builds_and_serves_a_run_as_a_non_root_user(stage, built_runs, tmp_path):
+    """The default image (`full`, the quick start) and the serving image (`serve`, no
+    TensorFlow) each serve the mounted run as it is."""
     tool = _verify_docker()
+    image, served = IMAGES[stage]
     artifacts = tmp_path / "artifacts"
     shutil.copytree(built_runs / "artifacts", artifacts)
     for path in [artifacts, *artifacts.rglob("*")]:
@@ -70,40 +81,47 @@ def test_the_image_builds_and_serves_a_run_as_a_non_root_user(built_runs, tmp_pa
 
     # Docker's own image format, as `docker build` makes: OCI images drop the HEALTHCHECK.
     env = {**os.environ, "BUILDAH_FORMAT": "docker", "VERIFY_DOCKER_WAIT_S": "300"}
-    previous = _image_id()
+    if stage != "full":
+        env["VERIFY_DOCKER_TARGET"] = stage
+    previous = _image_id(image)
     result = subprocess.run(
         [str(tool), str(artifacts), str(PORT)], check=False, cwd=REPO, env=env,
         capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     output = result.stdout + result.stderr
-    if previous and previous != _image_id():
-        _buildah("rmi", previous)  # the last run's image, untagged now: 2 GB on disk
+    if previous and previous != _image_id(image):
+        _buildah("rmi", previous)  # the last run's image, untagged now: GBs on disk
     assert result.returncode == 0, output
     assert f"served the dashboard on port {PORT}" in output
 
     # It served the mounted run as it was: nothing built, nothing downloaded.
     log = Path(re.search(r"log: (\S+)\)", output).group(1)).read_text()
-    assert "holds your own runs and none of the demo runs" in log, log
+    assert served in log, log
     assert "loading the runs under /zspace/artifacts" in log, log
+    assert "tiny: decoder, nearest-data indexes" in log, log
     assert sorted(p.name for p in (artifacts / "runs").iterdir()) == ["tiny"]
     assert not (artifacts / "builds.json").exists()
 
-    config = json.loads(_buildah("inspect", "--type", "image", IMAGE))["Docker"]["config"]
+    config = json.loads(_buildah("inspect", "--type", "image", image))["Docker"]["config"]
     assert config["User"] == "zspace"
     assert "8501/tcp" in config["ExposedPorts"]
     assert "/zspace/artifacts" in config["Volumes"]
     assert "scripts.health" in " ".join(config["Healthcheck"]["Test"])
 
-    # What serving needs and nothing else: no test or lint tools, no pip cache.
-    container = _buildah("from", IMAGE).strip()
+    # What the stage needs and nothing else: no test or lint tools, no pip cache.
+    container = _buildah("from", image).strip()
     try:
         installed = _buildah("run", container, "--", "python", "-m", "pip", "list", "--format=json")
         names = {re.sub(r"[-_.]+", "-", p["name"]).lower() for p in json.loads(installed)}
         assert names.isdisjoint(DEV_ONLY), names & set(DEV_ONLY)
-        assert {"tensorflow-cpu", "streamlit", "opentsne"} <= names
+        assert {"streamlit", "onnxruntime"} <= names
+        if stage == "serve":
+            assert names.isdisjoint(TRAINING_ONLY), names & TRAINING_ONLY
+        else:
+            assert TRAINING_ONLY <= names
         caches = _buildah("run", "--user", "0:0", container, "--", "sh", "-c", PIP_CACHES)
         assert caches.strip() == "", caches
     finally:
         _buildah("rm", container)
-    size = _buildah("images", "--format", "{{.Size}}", IMAGE).strip()
-    print(f"image {IMAGE}: {size}")
+    size = _buildah("images", "--format", "{{.Size}}", image).strip()
+    print(f"image {image}: {size}")

@@ -1,12 +1,9 @@
-import threading
 
 import numpy as np
 import pytest
 
 from model.analysis.density import fit_gaussian
-from model.config import ModelConfig
-from model.generation import Decoder, interpolate, sample_latents, sharpen, to_uint8
-from model.networks import build_decoder
+from model.generation import interpolate, sample_latents, sharpen, to_uint8
 
 
 def test_samplers_follow_their_distributions():
@@ -48,24 +45,3 @@ def test_sharpen_is_pil_and_identity_at_one():
     with pytest.raises(ValueError, match=r"\[0, 10\]"):
         sharpen(images, 11)
     np.testing.assert_array_equal(to_uint8(np.array([0.0, 0.5, 1.2])), [0, 128, 255])
-
-
-def test_decoder_is_shared_safely_between_threads():
-    decoder = Decoder(build_decoder(ModelConfig(image_size=32, z_dim=8)))
-    z = np.random.default_rng(0).normal(size=(6, 8)).astype(np.float32)
-    expected = decoder.decode(z)
-    assert expected.shape == (6, 32, 32, 3) and expected.dtype == np.uint8
-    results = [None] * 8
-
-    def work(i):
-        results[i] = decoder.decode(z)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for result in results:
-        np.testing.assert_array_equal(result, expected)
-    with pytest.raises(ValueError, match=r"shape \(n, 8\)"):
-        decoder.decode(np.zeros((2, 3)))

@@ -14,6 +14,7 @@ from model.data.store import Dataset
 from model.runs import Run, RunError
 from model.stages import analyze_stage, encode_stage, train_stage
 from scripts import import_model
+from scripts.train import main as train_main
 from tests.conftest import SMALL_ANALYSIS, tiny_config
 
 SIZE, Z_DIM = 32, 6  # the blobs data set's image size; a z_dim the studies' presets do not use
@@ -114,6 +115,20 @@ def test_training_over_an_imported_run_is_refused(layout, pair):
         train_stage(layout, "mine", tiny_config(), progress=False)
     with pytest.raises(RunError, match="new: model.architecture 'imported' means networks"):
         train_stage(layout, "new", tiny_config(**{"model.architecture": "imported"}))
+
+
+def test_an_older_import_gets_its_onnx_decoder_from_train(layout, pair, capsys):
+    assert _import(layout, *pair) == 0
+    run = Run.open(layout.run("mine"))
+    assert run.records("train/decoder.onnx")
+    del run.manifest["stages"]["train"]["files"]["train/decoder.onnx"]
+    run.save()
+    (run.path / "train" / "decoder.onnx").unlink()
+    assert train_main(["--run", "mine", "--artifacts", str(layout.root)]) == 0
+    assert "added" in capsys.readouterr().out
+    assert Run.open(layout.run("mine")).file_problems("train") == []
+    assert train_main(["--run", "mine", "--artifacts", str(layout.root)]) == 2  # nothing to do
+    assert "mine: model.architecture 'imported' means networks" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,8 @@ import pytest
 
 from model.analysis.pca import fit_pca
 from model.analysis.results import load_result, save_result
-from model.analysis.tsne import (
-    STUDY_VARIANTS,
-    TsneMap,
-    TsneParams,
-    run_tsne,
-    select_rows,
-    sklearn_tsne,
-    tsne_input,
-    tsne_maps,
-)
+from model.analysis.tsne import run_tsne, select_rows, sklearn_tsne, tsne_input, tsne_maps
+from model.analysis.tsne_map import STUDY_VARIANTS, TsneMap, TsneParams
 
 FAST = TsneParams(perplexity=10, n_iter=50, early_exaggeration_iter=30, seed=1)
 
@@ -185,7 +177,8 @@ def test_ctrl_c_ends_the_worker_processes_at_once(tmp_path):
     script = tmp_path / "maps.py"
     script.write_text(
         "import dataclasses, numpy as np\n"
-        "from model.analysis.tsne import TsneParams, tsne_maps\n"
+        "from model.analysis.tsne import tsne_maps\n"
+        "from model.analysis.tsne_map import TsneParams\n"
         "data = np.random.default_rng(0).normal(size=(3000, 8)).astype(np.float32)\n"
         "slow = TsneParams(n_iter=100_000)\n"
         "print('started', flush=True)\n"

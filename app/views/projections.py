@@ -10,7 +10,7 @@ from app import figures, loaders
 from app.images import download_png
 from app.session import artifacts_root, current_run, require
 from model.analysis.pca import PcaResult
-from model.analysis.tsne import TsneMap
+from model.analysis.tsne_map import TsneMap
 from model.grid import image_grid
 
 VIEWS = {"pca": "PCA plane", "axes": "Latent axes", "tsne": "t-SNE map"}

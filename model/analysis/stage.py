@@ -29,7 +29,8 @@ from model.analysis.moments import latent_moments
 from model.analysis.pca import fit_pca
 from model.analysis.radius import analyze_radius
 from model.analysis.results import save_result
-from model.analysis.tsne import STUDY_VARIANTS, tsne_maps
+from model.analysis.tsne import tsne_maps
+from model.analysis.tsne_map import STUDY_VARIANTS
 from model.config import check_seed
 from model.data.store import AttributeTable
 
