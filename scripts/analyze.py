@@ -7,17 +7,16 @@ nearest-data reference and the attribute correlations and directions.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS, run
+from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 
 def main(argv: list[str] | None = None) -> int:
     from model.analysis.stage import TSNE_VARIANTS, AnalysisConfig
 
     defaults = AnalysisConfig()
-    parser = argparse.ArgumentParser(prog="python -m scripts.analyze", description=__doc__)
+    parser = command_parser("analyze", __doc__)
     parser.add_argument("--run", required=True, help="run name under ARTIFACTS/runs/")
     parser.add_argument(
         "--latent",

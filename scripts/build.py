@@ -9,10 +9,9 @@ Every finished stage is kept: running the command again continues where it stopp
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS, run
+from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 DEMO_RUNS = ("demo", "demo-ae", "demo-tiny-kl")
 
@@ -20,11 +19,7 @@ DEMO_RUNS = ("demo", "demo-ae", "demo-tiny-kl")
 def main(argv: list[str] | None = None) -> int:
     from model.config import PRESETS
 
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.build",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("build", __doc__)
     parser.add_argument(
         "runs", nargs="*", default=list(DEMO_RUNS), choices=list(PRESETS), metavar="PRESET",
         help=f"presets to build, in order (default: {' '.join(DEMO_RUNS)})",

@@ -33,6 +33,15 @@ ENVIRONMENT_ERRORS: tuple[type[BaseException], ...] = (Busy, MemoryError, OSErro
 _KEPT = "what was finished is kept, and nothing was half-written"
 
 
+def command_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
+    """The parser of `python -m scripts.NAME`, its help led by the module's docstring as written."""
+    return argparse.ArgumentParser(
+        prog=f"python -m scripts.{name}",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def describe_environment_error(error: BaseException) -> str:
     """One line for an error of the machine: which file, what happened, what to do."""
     if isinstance(error, Busy):

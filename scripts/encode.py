@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS, run
+from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.encode", description=__doc__)
+    parser = command_parser("encode", __doc__)
     parser.add_argument("--run", required=True, help="run name under ARTIFACTS/runs/")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--force", action="store_true", help="replace existing latents")

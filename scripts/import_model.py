@@ -9,14 +9,13 @@ then `encode` and `analyze` make it explorable in the dashboard.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS, run
+from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.import_model", description=__doc__)
+    parser = command_parser("import_model", __doc__)
     parser.add_argument("--encoder", type=Path, required=True, help="the encoder (.keras)")
     parser.add_argument("--decoder", type=Path, required=True, help="the decoder (.keras)")
     parser.add_argument(

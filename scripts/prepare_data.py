@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.common import DEFAULT_ARTIFACTS, run
+from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 
 @dataclass(frozen=True)
@@ -139,11 +139,7 @@ def describe(info: Any) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.prepare_data",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("prepare_data", __doc__)
     commands = parser.add_subparsers(dest="kind", required=True, metavar="SOURCE")
     for name, source in SOURCES.items():
         sub = commands.add_parser(name, help=f"{name} images (default name: {source.default_name})")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from scripts.common import run
+from scripts.common import command_parser, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.preview_data", description=__doc__)
+    parser = command_parser("preview_data", __doc__)
     parser.add_argument(
         "dataset", type=Path, help="data set directory, e.g. artifacts/datasets/synthetic64"
     )

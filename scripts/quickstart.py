@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from scripts import serve
-from scripts.common import DEFAULT_ARTIFACTS
+from scripts.common import DEFAULT_ARTIFACTS, command_parser
 
 FIRST_RUN = "demo"
 ALL_RUNS = (FIRST_RUN, "demo-ae", "demo-tiny-kl")
@@ -28,7 +28,7 @@ STOP_SECONDS = 30  # for the background build to stop after Ctrl+C, before it is
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.quickstart", description=__doc__)
+    parser = command_parser("quickstart", __doc__)
     parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument(

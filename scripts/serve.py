@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS, port
+from scripts.common import DEFAULT_ARTIFACTS, command_parser, port
 
 REPO = Path(__file__).resolve().parents[1]
 ENTRY = REPO / "app" / "server.py"  # the web server: the pages behind the host guard
@@ -70,7 +70,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.serve", description=__doc__)
+    parser = command_parser("serve", __doc__)
     parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
     add_server_arguments(parser)
     args = parser.parse_args(argv)

@@ -15,17 +15,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scripts.common import DEFAULT_ARTIFACTS, run
+from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from model.config import DISTRIBUTE_MODES, PRESETS
 
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.train",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("train", __doc__)
     parser.add_argument("--preset", choices=list(PRESETS), help="start from this configuration")
     parser.add_argument(
         "--run", help="run name (default: the preset's name); letters, digits, '.', '_', '-'"
