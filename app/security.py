@@ -87,12 +87,18 @@ class HostGuard:
             await _refuse(scope, send, origin)
             return
 
-        async def send_with_frame_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *FRAME_HEADERS]
-            await send(message)
+        await self.app(scope, receive, with_headers(send, FRAME_HEADERS))
 
-        await self.app(scope, receive, send_with_frame_headers)
+
+def with_headers(send: Callable, headers: list[tuple[bytes, bytes]]) -> Callable:
+    """ASGI `send` that adds `headers` to every response it starts."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *headers]
+        await send(message)
+
+    return send_with_headers
 
 
 async def _refuse(scope: Scope, send: Callable, name: str) -> None:

@@ -1,5 +1,7 @@
-"""The dashboard's web server: the pages of `streamlit_app.py` behind zspace's host and framing
-guard (app.security). `python -m scripts.serve` runs it with `streamlit run app/server.py`."""
+"""The dashboard's web server: the pages of `streamlit_app.py`, and the files browsers decode
+faces with (app.assets), behind zspace's host and framing guard (app.security), cross-origin
+isolated so those browsers may decode on several threads (app.isolation).
+`python -m scripts.serve` runs it with `streamlit run app/server.py`."""
 
 import sys
 from pathlib import Path
@@ -10,9 +12,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import streamlit as st
 from starlette.middleware import Middleware
 
+from app.assets import routes
+from app.isolation import CrossOriginIsolation
 from app.security import HostGuard, configured_hosts
+from app.session import artifacts_root
 
 app = st.App(
     Path(__file__).with_name("streamlit_app.py"),
-    middleware=[Middleware(HostGuard, allowed=configured_hosts())],
+    routes=routes(artifacts_root()),
+    middleware=[
+        Middleware(HostGuard, allowed=configured_hosts()),
+        Middleware(CrossOriginIsolation),
+    ],
 )

@@ -4,13 +4,13 @@ imports TensorFlow (the decoder itself is model.onnx_decoder)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from model.analysis.baselines import normal_samples, uniform_samples
-from model.analysis.density import GaussianFit, sample_gaussian
+from model.analysis.density import GaussianFit
 
 Sampler = Literal["normal", "uniform", "gaussian"]
 PathKind = Literal["linear", "spherical"]
@@ -18,6 +18,54 @@ R_LIMITS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 5.0, 8.0)  # the studies' uniform
 DEFAULT_SHARPNESS = 7.0  # the studies' ImageEnhance.Sharpness factor
 TRAVERSAL_STEPS = 9
 TRAVERSAL_SPAN = 3.0  # a traversal sweeps a dimension over its data mean +- this many stds
+
+
+@dataclass(frozen=True)
+class SliderLatents:
+    """z as a view's sliders set it: base + sum_k value_k * directions[k], each (n, d) float64,
+    in that order of operations (the browser computes it the same way); or, with `path`
+    ("linear" or "spherical"), the point at t = the first value on the path from base[0] to
+    directions[0][0], for each of the n faces."""
+
+    base: np.ndarray
+    directions: tuple[np.ndarray, ...]
+    path: PathKind | None = None
+
+    def at(self, *values: float) -> np.ndarray:
+        """float32 (n, d) z-points for these slider values."""
+        if len(values) != len(self.directions):
+            raise ValueError(f"{len(self.directions)} slider values needed, got {len(values)}")
+        if self.path is not None:
+            point = path_points(self.base[0], self.directions[0][0], [values[0]], self.path)
+            return np.repeat(point, len(self.base), axis=0)
+        z = np.asarray(self.base, np.float64)
+        for value, direction in zip(values, self.directions):
+            z = z + value * direction
+        return z.astype(np.float32)
+
+
+def sampled(
+    sampler: Sampler, n: int, dim: int, seed: int, fit: GaussianFit | None = None
+) -> SliderLatents:
+    """`n` z-points of `sampler` as one slider moves them: z = s * eps (normal, scale s),
+    b * u with u uniform in [-1, 1]^d (uniform, limit b), or mean + s * (eps @ L^T) (the
+    fitted Gaussian, L its Cholesky factor); eps and u drawn from `seed`."""
+    if n < 0 or dim < 1:
+        raise ValueError(f"need n >= 0 z-points of dimension >= 1, got {n} and {dim}")
+    rng = np.random.default_rng(seed)
+    zeros = np.zeros((n, dim))
+    if sampler == "normal":
+        return SliderLatents(zeros, (rng.standard_normal((n, dim)),))
+    if sampler == "uniform":
+        return SliderLatents(zeros, (rng.uniform(-1.0, 1.0, (n, dim)),))
+    if sampler == "gaussian":
+        if fit is None:
+            raise ValueError("the 'gaussian' sampler needs the fitted Gaussian (analysis)")
+        if len(fit.mean) != dim:
+            raise ValueError(f"the fitted Gaussian has {len(fit.mean)} dimensions, not {dim}")
+        eps = rng.standard_normal((n, dim))
+        return SliderLatents(np.tile(fit.mean, (n, 1)), (eps @ fit.cholesky.T,))
+    raise ValueError(f"unknown sampler {sampler!r}; choose one of {get_args(Sampler)}")
 
 
 def sample_latents(
@@ -33,17 +81,10 @@ def sample_latents(
 
     The fitted Gaussian (full covariance of the encoded data) is scaled around its mean by `scale`.
     """
-    if sampler == "normal":
-        return normal_samples(n, dim, scale, seed)
-    if sampler == "uniform":
-        return uniform_samples(n, dim, limit, seed)
-    if sampler == "gaussian":
-        if fit is None:
-            raise ValueError("the 'gaussian' sampler needs the fitted Gaussian (analysis)")
-        if len(fit.mean) != dim:
-            raise ValueError(f"the fitted Gaussian has {len(fit.mean)} dimensions, not {dim}")
-        return sample_gaussian(fit, n, seed, scale)
-    raise ValueError(f"unknown sampler {sampler!r}; choose one of {get_args(Sampler)}")
+    value = limit if sampler == "uniform" else scale
+    if not value > 0:
+        raise ValueError(f"the {sampler} sampler needs a positive scale or limit, got {value}")
+    return sampled(sampler, n, dim, seed, fit).at(value)
 
 
 def interpolate(start: np.ndarray, end: np.ndarray, steps: int, kind: PathKind) -> np.ndarray:
@@ -54,10 +95,17 @@ def interpolate(start: np.ndarray, end: np.ndarray, steps: int, kind: PathKind) 
     """
     if steps < 2:
         raise ValueError(f"an interpolation needs at least 2 steps, got {steps}")
+    return path_points(start, end, np.linspace(0.0, 1.0, steps), kind)
+
+
+def path_points(
+    start: np.ndarray, end: np.ndarray, positions: np.ndarray | list[float], kind: PathKind
+) -> np.ndarray:
+    """float32 points at `positions` t in [0, 1] on the path from `start` to `end`."""
     a, b = np.asarray(start, np.float64), np.asarray(end, np.float64)
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"endpoints must be two vectors of one length, got {a.shape}, {b.shape}")
-    t = np.linspace(0.0, 1.0, steps)[:, None]
+    t = np.asarray(positions, np.float64)[:, None]
     if kind == "linear":
         return ((1 - t) * a + t * b).astype(np.float32)
     if kind != "spherical":

@@ -160,3 +160,24 @@ async def press_to_painted(
     elapsed = await page.evaluate("window.__painted - window.__pressed")
     await page.locator(IDLE).wait_for(timeout=timeout_ms)
     return float(elapsed)
+
+
+# The browser-decoded faces (app/live_faces.js): the component's root element, with data-paints
+# (frames painted so far), data-painted-at (performance.now() of the last) and data-values.
+LIVE = ".live-faces"
+
+
+def live_canvas_pixels(page: Any) -> Any:
+    """The live canvas's RGB pixels (H, W, 3) uint8, as the page painted them (sync Playwright)."""
+    import numpy as np
+
+    shot = page.locator(f"{LIVE} canvas").first.evaluate(
+        "c => ({w: c.width, h: c.height, data: Array.from("
+        "c.getContext('2d').getImageData(0, 0, c.width, c.height).data)})"
+    )
+    return np.array(shot["data"], np.uint8).reshape(shot["h"], shot["w"], 4)[..., :3]
+
+
+def live_paints(page: Any) -> int:
+    """Frames the live canvas has painted (0 before the first)."""
+    return int(page.locator(LIVE).first.get_attribute("data-paints") or 0)

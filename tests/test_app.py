@@ -4,9 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.live_faces import BROWSER_KEY
 from scripts.serve import REPO
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
@@ -63,8 +65,14 @@ def _captions(at) -> list[str]:
     return [" ".join(element.captions) for element in at.get("image")]
 
 
+def _decoding_on_the_server(at: AppTest) -> AppTest:
+    """The sidebar's switch off: the server decodes, as before faces were decoded in browsers."""
+    at.session_state[BROWSER_KEY] = False
+    return at
+
+
 def test_sample_page_decodes_faces_and_a_slider_changes_them(app):
-    app.switch_page("views/sample.py").run()
+    _decoding_on_the_server(app).switch_page("views/sample.py").run()
     assert not app.exception
     before = _image_urls(app)
     assert len(before) == 3  # the samples, each above its nearest training image, the sweep
@@ -83,7 +91,7 @@ def test_sample_page_decodes_faces_and_a_slider_changes_them(app):
 
 
 def test_sample_page_finds_each_faces_nearest_training_image_in_either_space(app):
-    app.switch_page("views/sample.py").run()
+    _decoding_on_the_server(app).switch_page("views/sample.py").run()
     latent = _image_urls(app)[1]
     assert "nearest of the 80 training images in latent space" in _captions(app)[1]
     app.radio(key="nearest").set_value("pixel").run()
@@ -97,11 +105,30 @@ def test_sample_settings_come_from_the_url(monkeypatch, built_runs):
     at = _app(monkeypatch, built_runs / "artifacts")
     at.query_params.update({"sampler": "uniform", "limit": "3.0", "n": "7", "seed": "5"})
     at.run()
-    at.switch_page("views/sample.py").run()
+    _decoding_on_the_server(at).switch_page("views/sample.py").run()
     assert not at.exception
     assert at.sidebar.radio(key="sampler").value == "uniform"
     assert at.sidebar.slider(key="limit").value == 3.0
     assert len(at.dataframe[0].value) == 7
+
+
+def test_decoded_in_the_browser_the_sample_page_sends_the_arrays_and_keeps_the_statistics(
+    monkeypatch, built_runs
+):
+    from model.generation import sampled
+
+    at = _app(monkeypatch, built_runs / "artifacts")
+    at.query_params.update({"scale": "2.0", "n": "5", "seed": "3"})
+    at.run()
+    at.switch_page("views/sample.py").run()
+    assert not at.exception
+    [live] = [e for e in at.main if getattr(e, "type", "") == "bidi_component"] or [None]
+    assert live is not None, [getattr(e, "type", e) for e in at.main]
+    assert len(_image_urls(at)) == 2  # no server-decoded grid: the faces over their nearest, sweep
+    assert not at.sidebar.get("slider") or "scale" not in [s.key for s in at.sidebar.slider]
+    table = at.dataframe[0].value
+    z = sampled("normal", 5, 8, 3).at(2.0)
+    np.testing.assert_allclose(table["|z|"], np.round(np.linalg.norm(z, axis=1), 2))
 
 
 def test_interpolate_page_walks_between_two_data_points(app):

@@ -11,11 +11,15 @@ from streamlit.testing.v1 import AppTest
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
 
-def _app(monkeypatch, root: Path, run: str | None = None) -> AppTest:
+def _app(monkeypatch, root: Path, run: str | None = None, decode: str | None = None) -> AppTest:
+    """The dashboard on `root`'s runs (`run` picked); `decode="server"`: faces decoded on the
+    server, as with the sidebar's switch off."""
     monkeypatch.setenv("ZSPACE_ARTIFACTS", str(root))
     at = AppTest.from_file(ENTRY, default_timeout=120)
     if run is not None:
         at.query_params["run"] = run
+    if decode is not None:
+        at.query_params["decode"] = decode
     at.run()
     assert not at.exception
     return at
@@ -135,7 +139,7 @@ def test_projections_works_for_an_ae(monkeypatch, with_ae):
 
 def test_attribute_sliders_change_the_edited_face(monkeypatch, with_ae):
     # the AE: the tiny VAE's decoder barely reacts to its latents after two epochs
-    app = _page(_app(monkeypatch, with_ae, run="tiny-ae"), "attributes")
+    app = _page(_app(monkeypatch, with_ae, run="tiny-ae", decode="server"), "attributes")
     heatmap = _figure(app)
     assert heatmap["data"][0]["type"] == "heatmap"
     assert heatmap["data"][0]["y"] == ["Left", "brightness"]
@@ -165,8 +169,8 @@ def test_a_data_set_without_attributes_says_so(monkeypatch, built_runs, tmp_path
 # --- Compare --------------------------------------------------------------------------------
 
 
-def test_compare_one_run(app):
-    _page(app, "compare")
+def test_compare_one_run(monkeypatch, built_runs):
+    app = _page(_app(monkeypatch, built_runs / "artifacts", decode="server"), "compare")
     assert app.multiselect(key="cmp_runs").value == ["tiny"]
     assert len(app.get("plotly_chart")) == 1
     assert list(app.table[-1].value.columns) == ["tiny"]  # the logvar table
@@ -179,7 +183,7 @@ def test_compare_runs_side_by_side_and_list_what_is_missing(monkeypatch, built_r
     if not root.exists():
         shutil.copytree(with_ae, root)
         shutil.copytree(built_runs / "encoded" / "runs" / "tiny", root / "runs" / "not-analysed")
-    at = _page(_app(monkeypatch, root, run="tiny"), "compare")
+    at = _page(_app(monkeypatch, root, run="tiny", decode="server"), "compare")
     assert at.multiselect(key="cmp_runs").value == ["tiny", "not-analysed", "tiny-ae"]
     assert [c[0] for c in _captions(at)] == ["tiny", "not-analysed", "tiny-ae"]  # same z, 3 runs
     assert not at.info  # same z_dim: one set of z-points

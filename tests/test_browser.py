@@ -50,7 +50,7 @@ def opened(url: str, height: int):
 
 
 def test_moving_the_sampling_slider_changes_the_faces_and_the_link(dashboard, tmp_path):
-    with opened(f"{dashboard}/sample", 1600) as (page, faces):
+    with opened(f"{dashboard}/sample?decode=server", 1600) as (page, faces):
         before = faces.get_attribute("src")
         page.wait_for_function(f"{SAMPLED_RADII} !== null", timeout=60_000)
         remembered = page.evaluate(f"window.__radii = JSON.stringify({SAMPLED_RADII})")
@@ -89,7 +89,7 @@ def test_press_to_painted_clock_sees_the_new_faces(dashboard):
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(**launch_options())
             page = await browser.new_page()
-            await page.goto(f"{dashboard}/sample")
+            await page.goto(f"{dashboard}/sample?decode=server")
             await page.locator(IMAGES).first.wait_for(timeout=90_000)
             await page.locator(IDLE).wait_for(timeout=90_000)
             before = (await image_sources(page))[0]

@@ -6,8 +6,10 @@ import streamlit as st
 
 from app import figures, loaders
 from app.images import download_png
+from app.live_faces import Slider, browser_decoding, live_faces
 from app.session import artifacts_root, current_run, require, show_missing
 from model.analysis.attributes import AttributeAnalysis
+from model.generation import SliderLatents
 from model.grid import image_grid
 from model.runs import ANALYSIS_DIR
 
@@ -66,7 +68,9 @@ if not usable:
 
 @st.fragment
 def live_edit() -> None:
-    """The face, the strengths and the decoded edits: a slider move reruns only this."""
+    """The face, the strengths and the decoded edits: a slider move reruns only this (decoded in
+    the browser, the edited face follows the sliders while they move, and this reruns at rest)."""
+    in_browser = browser_decoding()
     info = dataset.info
     data = loaders.latents(run, "mu")
     code_name = "mu" if data is not None else "z"
@@ -88,14 +92,10 @@ def live_edit() -> None:
             key="attr_names",
             help=f"Up to {MAX_ATTRIBUTES}, one slider each.",
         )
-        strengths = np.array(
-            [
-                st.slider(
-                    name, -STRENGTH_LIMIT, STRENGTH_LIMIT, 0.0, 0.25, key=f"attr_strength_{name}"
-                )
-                for name in chosen
-            ]
-        )
+        if not in_browser:
+            for name in chosen:
+                st.slider(name, -STRENGTH_LIMIT, STRENGTH_LIMIT, 0.0, 0.25,
+                          key=f"attr_strength_{name}")  # fmt: skip
         directions = np.array([analysis.direction(name) for name in chosen]).reshape(
             len(chosen), -1
         )
@@ -112,20 +112,32 @@ def live_edit() -> None:
         )
 
     base = np.asarray(data[row], dtype=np.float64)
-    edited = base + strengths @ directions if chosen else base
+    edit = SliderLatents(base[None], tuple(d[None].astype(np.float64) for d in directions))
+    keys = [f"attr_strength_{name}" for name in chosen]
+    strengths = [float(st.session_state.setdefault(key, 0.0)) for key in keys]
     strip = [base + s * direction for direction in directions for s in STRIP]
     decoder = loaders.decoder(run)
     reconstruction = decoder.decode(base[None])[0]  # alone, so its pixels never depend on the edit
-    decoded = decoder.decode(np.array([edited, *strip], dtype=np.float32))
-    edited_face, strip_faces = decoded[0], decoded[1:]
     original = dataset.take([row])[0]
-    edit_text = ", ".join(f"{name} {s:+g}" for name, s in zip(chosen, strengths) if s) or "no edit"
     with faces:
-        st.image(
-            [original, reconstruction, edited_face],
-            caption=[f"row {row}", f"reconstruction (from {code_name})", f"edited: {edit_text}"],
-            width=LARGE,
-        )
+        if in_browser and chosen:
+            st.image([original, reconstruction], width=LARGE,
+                     caption=[f"row {row}", f"reconstruction (from {code_name})"])  # fmt: skip
+            sliders = [Slider(name, -STRENGTH_LIMIT, STRENGTH_LIMIT, 0.25, value)
+                       for name, value in zip(chosen, strengths)]  # fmt: skip
+            strengths = list(live_faces(
+                [run], [edit], sliders, columns=1, sharpen=False, sharpness=1.0, width=LARGE,
+                key=f"attr_live_{row}_{'|'.join(chosen)}",
+            ))  # fmt: skip
+            for key, value in zip(keys, strengths):
+                st.session_state[key] = value
+        strip_z = np.asarray(strip, np.float32).reshape(-1, len(base))
+        decoded = decoder.decode(np.concatenate([edit.at(*strengths), strip_z]))
+        edited_face, strip_faces = decoded[0], decoded[1:]
+        edit_text = ", ".join(f"{n} {s:+g}" for n, s in zip(chosen, strengths) if s) or "no edit"
+        if not (in_browser and chosen):
+            captions = [f"row {row}", f"reconstruction (from {code_name})", f"edited: {edit_text}"]
+            st.image([original, reconstruction, edited_face], caption=captions, width=LARGE)
         trio = image_grid(np.stack([original, reconstruction, edited_face]), 3)
         download_png(trio, f"{run.name}_row{row}_edit.png")
         st.caption(

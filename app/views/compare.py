@@ -11,15 +11,17 @@ from PIL import Image
 from app import figures, loaders
 from app.cards import card
 from app.images import download_png
+from app.live_faces import Slider, browser_decoding, live_faces
 from app.session import current_run, layout, require, run_names
 from model.analysis.logvar_stats import LogvarAnalysis
 from model.analysis.radius import RadiusAnalysis
-from model.generation import DEFAULT_SHARPNESS, sample_latents, sharpen
+from model.generation import DEFAULT_SHARPNESS, sampled, sharpen
 from model.grid import image_grid
 from model.runs import ANALYSIS_DIR, Run, RunError, stage_command
 
 PREFERRED = ("demo", "demo-ae", "demo-tiny-kl")  # the built-in data's VAE / AE / tiny-KL trio
 MAX_RUNS = 3
+SCALE_KEY = "cmp_scale"
 BIN_WIDTHS = (0.5, 0.25, 0.1, 0.05)
 
 run = current_run()
@@ -125,47 +127,69 @@ if analysed:
 
 @st.fragment
 def live_samples() -> None:
-    """The same N(0, I) samples decoded by each run: a control change reruns only this."""
-    st.subheader("The same N(0, I) samples, decoded by each run")
-    if trained:
-        seed_column, count_column, sharp_column = st.columns(3)
-        seed = seed_column.number_input("Seed", 0, 2**31, 0, key="cmp_seed")
-        count = count_column.slider("Faces", 1, 14, 7, key="cmp_n")
-        sharpened = sharp_column.toggle(
-            f"Sharpened (x{DEFAULT_SHARPNESS:g})", False, key="cmp_sharp"
+    """The same N(0, s^2 I) samples decoded by each run: a control change reruns only this
+    (decoded in the browser, every run's faces follow the scale slider while it moves)."""
+    st.subheader("The same N(0, s²I) samples, decoded by each run")
+    if not trained:
+        return
+    in_browser = browser_decoding()
+    seed_column, count_column, sharp_column = st.columns(3)
+    seed = seed_column.number_input("Seed", 0, 2**31, 0, key="cmp_seed")
+    count = count_column.slider("Faces", 1, 14, 7, key="cmp_n")
+    sharpened = sharp_column.toggle(f"Sharpened (x{DEFAULT_SHARPNESS:g})", False, key="cmp_sharp")
+    dims = {name: each.config.model.z_dim for name, each in trained.items()}
+    if len(set(dims.values())) > 1:
+        st.info(
+            "The runs' z_dims differ ("
+            + ", ".join(f"{name}: {dim}" for name, dim in dims.items())
+            + f"), so each run draws its own N(0, I) samples from seed {seed}: the faces "
+            "do not come from the same z."
         )
-        dims = {name: each.config.model.z_dim for name, each in trained.items()}
-        if len(set(dims.values())) > 1:
-            st.info(
-                "The runs' z_dims differ ("
-                + ", ".join(f"{name}: {dim}" for name, dim in dims.items())
-                + f"), so each run draws its own N(0, I) samples from seed {seed}: the faces "
-                "do not come from the same z."
-            )
-        rows = {}
-        for name, each in trained.items():
-            faces = loaders.decoder(each).decode(sample_latents("normal", count, dims[name], seed))
-            rows[name] = sharpen(faces, DEFAULT_SHARPNESS) if sharpened else faces
+    latents = {name: sampled("normal", count, dims[name], seed) for name in trained}
+    scale = st.session_state.setdefault(SCALE_KEY, 1.0)
+    if in_browser:
+        rested = [
+            live_faces(
+                [trained[name] for name in group], [latents[name] for name in group],
+                [Slider("Scale s", 0.1, 3.0, 0.05, scale)], columns=count, sharpen=sharpened,
+                sharpness=DEFAULT_SHARPNESS, key=f"cmp_live_{'|'.join(group)}",
+            )[0]
+            for group in _by_image_size(trained)
+        ]  # fmt: skip
+        moved = [value for value in rested if value != scale]  # the one slider a person moved
+        st.session_state[SCALE_KEY] = moved[0] if moved else scale
+    else:
+        st.slider("Scale s", 0.1, 3.0, step=0.05, key=SCALE_KEY)
+    rows = {}
+    for name, each in trained.items():
+        faces = loaders.decoder(each).decode(latents[name].at(st.session_state[SCALE_KEY]))
+        rows[name] = sharpen(faces, DEFAULT_SHARPNESS) if sharpened else faces
+        if not in_browser:
             st.image(image_grid(rows[name], count), caption=name, width="stretch")
-        size = max(faces.shape[1] for faces in rows.values())
-        grid = image_grid(
-            np.concatenate(
-                [
-                    faces
-                    if faces.shape[1] == size
-                    else np.stack(
-                        [np.asarray(Image.fromarray(f).resize((size, size))) for f in faces]
-                    )
-                    for faces in rows.values()
-                ]
-            ),
-            count,
-        )
-        download_png(grid, f"compare_{'_'.join(rows)}_seed{seed}.png")
-        st.caption(
-            f"Rows: {', '.join(rows)}; {'sharpened' if sharpened else 'raw decoder output'}. "
-            "Only a VAE trained with a real KL term decodes faces from random z."
-        )
+    size = max(faces.shape[1] for faces in rows.values())
+    grid = image_grid(
+        np.concatenate(
+            [
+                faces
+                if faces.shape[1] == size
+                else np.stack([np.asarray(Image.fromarray(f).resize((size, size))) for f in faces])
+                for faces in rows.values()
+            ]
+        ),
+        count,
+    )
+    download_png(grid, f"compare_{'_'.join(rows)}_seed{seed}.png")
+    st.caption(
+        f"Rows: {', '.join(rows)}; {'sharpened' if sharpened else 'raw decoder output'}. "
+        "Only a VAE trained with a real KL term decodes faces from random z."
+    )
 
+
+def _by_image_size(runs: dict[str, Run]) -> list[list[str]]:
+    """The runs' names grouped by image size: one canvas shows runs of one size."""
+    groups: dict[int, list[str]] = {}
+    for name, each in runs.items():
+        groups.setdefault(each.config.model.image_size, []).append(name)
+    return list(groups.values())
 
 live_samples()

@@ -7,6 +7,7 @@ import streamlit as st
 from app import figures, loaders
 from app.figures.dimensions import MEASURES
 from app.images import captioned_grid, download_png
+from app.live_faces import Slider, browser_decoding, live_faces
 from app.session import current_run, require, require_result
 from model.analysis.components import ComponentAnalysis
 from model.analysis.dimensions import DimensionAnalysis
@@ -14,11 +15,14 @@ from model.generation import (
     DEFAULT_SHARPNESS,
     TRAVERSAL_SPAN,
     TRAVERSAL_STEPS,
+    SliderLatents,
     sharpen,
     traversal_latents,
 )
+from model.grid import image_grid
 
 TRAVERSED = 8  # dimensions a traversal shows at first
+ALONG_KEY = "along_t"
 NEAR_ZERO_KL = 0.01  # nats per dimension: below this everywhere, the posterior has collapsed
 
 run = current_run()
@@ -128,6 +132,37 @@ def traversals() -> None:
         f"From {name}: each row sets one dimension to its data mean + t std of {latent_name}, "
         f"t = {offsets} (left to right); the other dimensions stay as they are."))  # fmt: skip
     download_png(grid, f"{run.name}_traversals.png")
+    move_along(base, picked, sharpened)
+
+
+def move_along(base: np.ndarray, picked: list[int], sharpened: bool) -> None:
+    """One face per picked dimension, that dimension at its data mean + t std: decoded in the
+    browser, the faces follow t while the slider moves."""
+    st.subheader("Move along each dimension")
+    std = np.asarray(components.std, np.float64)
+    offsets = np.tile(np.asarray(base, np.float64), (len(picked), 1))
+    directions = np.zeros_like(offsets)
+    for face, dim in enumerate(picked):
+        offsets[face, dim] = components.mean[dim]
+        directions[face, dim] = std[dim]
+    along = SliderLatents(offsets, (directions,))
+    span = (-TRAVERSAL_SPAN, TRAVERSAL_SPAN, 0.05)
+    if browser_decoding():
+        slider = Slider("t (standard deviations)", *span, st.session_state.get(ALONG_KEY, 0.0))
+        [st.session_state[ALONG_KEY]] = live_faces(
+            [run], [along], [slider], columns=min(len(picked), TRAVERSED),
+            sharpen=sharpened, sharpness=DEFAULT_SHARPNESS,
+            key=f"along_{'_'.join(map(str, picked))}_{hash(base.tobytes())}",
+        )  # fmt: skip
+    else:
+        st.slider("t (standard deviations)", *span[:2], 0.0, span[2], key=ALONG_KEY)
+        faces = loaders.decoder(run).decode(along.at(st.session_state[ALONG_KEY]))
+        faces = sharpen(faces, DEFAULT_SHARPNESS) if sharpened else faces
+        st.image(image_grid(faces, min(len(picked), TRAVERSED)), width="stretch")
+    st.caption(
+        f"dims {', '.join(map(str, picked))} (left to right), each at its data mean "
+        f"{st.session_state[ALONG_KEY]:+.2f} std; the other dimensions as in the start point."
+    )
 
 
 traversals()

@@ -1,18 +1,29 @@
 """Interpolate: walk from one z to another, straight or on the sphere, decoding every step."""
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 
 from app import loaders
 from app.images import download_png, faces_over_nearest
+from app.live_faces import Slider, browser_decoding, live_faces
 from app.session import artifacts_root, current_run, require
 from model.analysis.density import NearestData, landing
 from model.analysis.memorisation import nearest_training
-from model.generation import DEFAULT_SHARPNESS, interpolate, sample_latents, sharpen
+from model.generation import (
+    DEFAULT_SHARPNESS,
+    SliderLatents,
+    interpolate,
+    sample_latents,
+    sharpen,
+)
 from model.grid import image_grid
 
 PATHS = {"spherical": "Spherical (slerp)", "linear": "Linear"}
 NEIGHBOURS = 8  # data points per step from one search: the nearest training image is among them
+WALK_KEY = "walk_t"
+WALK_WIDTH = 256  # px: the walked face, large enough to see it change
 
 run = current_run()
 require(run, "train", "encode", "analyze")
@@ -84,6 +95,38 @@ def live_path() -> None:
              caption="Every step (#) above the training image nearest to it in latent space, with "
              "the distance: where a step only copies a training face, its distance drops "
              "towards 0.")  # fmt: skip
+    walk(start, end, path_kind, sharpened, factor, nearest)
+
+
+def walk(
+    start: np.ndarray, end: np.ndarray, path_kind: str, sharpened: bool, factor: float,
+    nearest: NearestData,
+) -> None:  # fmt: skip
+    """One face anywhere on the path: decoded in the browser, it follows the position slider
+    while it moves; where it lands once the slider rests."""
+    st.subheader("Walk the path")
+    path = SliderLatents(start[None].astype(np.float64), (end[None].astype(np.float64),),
+                         path=path_kind)  # fmt: skip
+    in_browser = browser_decoding()
+    if in_browser:
+        ends = hashlib.sha256(start.tobytes() + end.tobytes()).hexdigest()[:12]
+        slider = Slider("Position t", 0.0, 1.0, 0.01, st.session_state.get(WALK_KEY, 0.5))
+        [st.session_state[WALK_KEY]] = live_faces(
+            [run], [path], [slider], columns=1, sharpen=sharpened, sharpness=factor,
+            width=WALK_WIDTH, key=f"walk_{path_kind}_{ends}",
+        )  # fmt: skip
+    else:
+        st.slider("Position t", 0.0, 1.0, 0.5, 0.01, key=WALK_KEY)
+    t = st.session_state[WALK_KEY]
+    z = path.at(t)
+    if not in_browser:
+        face = loaders.decoder(run).decode(z)
+        st.image(sharpen(face, factor) if sharpened else face, width=WALK_WIDTH)
+    landed = landing(z, loaders.latent_index(run), nearest, neighbours=1)
+    st.caption(
+        f"t = {t:.2f}: |z| = {landed.radius[0]:.2f}, nearest-data percentile "
+        f"{landed.percentile[0]:.1f} (the nearest encoded point is image {landed.nearest_index[0]})"
+    )
 
 
 live_path()

@@ -5,12 +5,13 @@ import streamlit as st
 
 from app import figures, loaders
 from app.images import download_png, faces_over_nearest
+from app.live_faces import Slider, browser_decoding, live_faces
 from app.session import artifacts_root, current_run, require
 from app.share import bounded, flag, init_from_url, one_of, write_to_url
 from model.analysis.density import GaussianFit, Landing, NearestData, landing
 from model.analysis.memorisation import nearest_training
 from model.analysis.radius import RadiusAnalysis
-from model.generation import DEFAULT_SHARPNESS, R_LIMITS, sample_latents, sharpen
+from model.generation import DEFAULT_SHARPNESS, R_LIMITS, sampled, sharpen
 from model.grid import image_grid
 
 SAMPLERS = {
@@ -42,29 +43,40 @@ st.title("Sample faces")
 def live_samples() -> None:
     """Everything a slider changes, rerun alone on a move (the rest of the app is kept): the
     faces go out first, then where they land. The r_limit sweep, which only the seed and the
-    sharpening change, stays outside: a move of the scale does not send it again."""
+    sharpening change, stays outside: a move of the scale does not send it again.
+
+    Decoded in the browser, the faces follow the scale (or limit) slider while it moves, and
+    this reruns once it rests; decoded on the server, it reruns at each release."""
+    in_browser = browser_decoding()
+    uniform = st.session_state.sampler == "uniform"
+    spread = ("limit", "Uniform limit b", 0.1, 8.0, 0.1) if uniform else (
+        "scale", "Scale s", 0.1, 3.0, 0.05)  # fmt: skip
     with st.sidebar:
         st.radio("Sampler", list(SAMPLERS), format_func=SAMPLERS.get, key="sampler")
-        if st.session_state.sampler == "uniform":
-            st.slider("Uniform limit b", 0.1, 8.0, step=0.1, key="limit")
-        else:
-            st.slider("Scale s", 0.1, 3.0, step=0.05, key="scale")
+        if not in_browser:
+            st.slider(spread[1], *spread[2:4], step=spread[4], key=spread[0])
         st.slider("Number of faces", 1, 64, key="n")
         st.number_input("Seed", 0, 2**31, step=1, key="seed")
         st.slider("Sharpening factor", 0.0, 10.0, step=0.5, key="sharpness")
         st.toggle("Sharpened (off: raw decoder output)", key="sharpen")
-    write_to_url(list(DEFAULTS))
     settings = st.session_state
-
     fit = loaders.analysis(run, "gaussian", GaussianFit)
-    z = sample_latents(settings.sampler, settings.n, z_dim, settings.seed, scale=settings.scale,
-                       limit=settings.limit, fit=fit)  # fmt: skip
+    latents = sampled(settings.sampler, settings.n, z_dim, settings.seed, fit)
+    mode = f"sharpened x{settings.sharpness:g}" if settings.sharpen else "raw"
+    if in_browser:
+        slider = Slider(spread[1], *spread[2:], value=settings[spread[0]])
+        [settings[spread[0]]] = live_faces(
+            [run], [latents], [slider], columns=COLUMNS, sharpen=settings.sharpen,
+            sharpness=settings.sharpness, key=f"sample_{settings.sampler}",
+        )  # fmt: skip
+    write_to_url(list(DEFAULTS))
+    z = latents.at(settings[spread[0]])
     decoded = loaders.decoder(run).decode(z)
     images = sharpen(decoded, settings.sharpness) if settings.sharpen else decoded
     grid = image_grid(images, COLUMNS)
-    mode = f"sharpened x{settings.sharpness:g}" if settings.sharpen else "raw"
-    st.image(grid, caption=f"{settings.n} decoded z-points ({mode}); share this view with the URL",
-             width="stretch")  # fmt: skip
+    if not in_browser:
+        st.image(grid, width="stretch")
+    st.caption(f"{settings.n} decoded z-points ({mode}); share this view with the URL")
     download_png(grid, f"{run.name}_samples.png")
 
     st.subheader("Does this z land where data lives?")
