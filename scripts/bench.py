@@ -13,7 +13,6 @@ Generated benchmark inputs are kept under WORKDIR and reused by later runs.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import time
@@ -25,7 +24,7 @@ from scripts.bench_common import emit, in_child, synthetic_set
 from scripts.bench_distribute import bench_distribute
 from scripts.bench_live import bench_live
 from scripts.bench_serve import bench_serve
-from scripts.common import DEFAULT_ARTIFACTS
+from scripts.common import DEFAULT_ARTIFACTS, command_parser
 
 FULL = {
     "synthetic": 20_000,
@@ -429,11 +428,7 @@ BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("bench", __doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--only", nargs="+", choices=list(BENCHES), help="run just these")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_ARTIFACTS / "bench")

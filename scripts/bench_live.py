@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench_common import emit, in_child, synthetic_set
+from scripts.bench_live_browser import bench_live_browser
 
 RUN = "live"
 PAUSE_S = (0.1, 0.4)  # a person's pause between two key presses, drawn per move
@@ -112,7 +113,7 @@ async def _open(browser: Any, url: str, view: LiveView) -> tuple[Any, Any]:
 
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
-    await page.goto(f"{url}/{view.path}?run={RUN}", timeout=180_000)
+    await page.goto(f"{url}/{view.path}?run={RUN}&decode=server", timeout=180_000)
     await page.locator(IMAGES).first.wait_for(timeout=180_000)
     await page.locator(IDLE).wait_for(timeout=180_000)
     sliders = page.get_by_role("slider")
@@ -187,6 +188,7 @@ def _sample_rerun(artifacts: str, reruns: int) -> dict[str, Any]:
     from streamlit import config
     from streamlit.testing.v1 import AppTest
 
+    from app.live_faces import BROWSER_KEY
     from app.warmup import warm_up
     from scripts.serve import PAGES
 
@@ -194,6 +196,7 @@ def _sample_rerun(artifacts: str, reruns: int) -> dict[str, Any]:
     warm_up(Path(artifacts), report=lambda line: None)
     config.set_option("runner.postScriptGC", False)
     app = AppTest.from_file(str(PAGES), default_timeout=120)
+    app.session_state[BROWSER_KEY] = False  # the server's own decode, as a release costs it
     app.switch_page("views/sample.py").run()
     app.slider(key="scale").set_value(1.0).run()
     times = []
@@ -222,7 +225,7 @@ def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
          app="one st.image, nothing else")  # fmt: skip
     with dashboard_server(artifacts, log=workdir / "live_server.log") as served:
         url, answered_s = served.url, served.answered_s
-        first = _first_view(f"{url}/sample?run={RUN}")
+        first = _first_view(f"{url}/sample?run={RUN}&decode=server")
         emit("live_first_view_seconds", first, "s", server_answered_s=round(answered_s, 1))
         for name, view in LIVE_VIEWS.items():
             walks = asyncio.run(_sessions(url, view, 1, sizes["live_moves"]))
@@ -239,6 +242,7 @@ def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
             )
     rerun = in_child(_sample_rerun, str(artifacts), sizes["live_moves"])
     emit("live_sample_rerun_ms_server", rerun["median_ms"], "ms", reruns=rerun["reruns"], **shape)
+    bench_live_browser(workdir, sizes)
 
 
 def _streamlit_floor(workdir: Path) -> float:

@@ -15,6 +15,15 @@ LIVE_FIGURES = {
 } | {f"live_press_to_painted_ms_{view}" for view in LIVE_VIEWS} | {
     f"live_press_to_painted_ms_sample_{sessions}_sessions" for sessions in ROOMS
 }  # fmt: skip
+LIVE_BROWSER_FIGURES = {
+    f"live_browser_{figure}_{run}" for run in ("demo", "celeba") for figure in (
+        "first_view_seconds", "drag_paints_per_second", "drag_server_cpu_seconds",
+        "press_to_painted_ms",
+    )
+} | {
+    f"live_browser_{figure}_{run}_{sessions}_sessions" for run in ("demo", "celeba")
+    for figure in ("drag_paints_per_second", "server_cpu_ms_per_move") for sessions in ROOMS
+}  # fmt: skip
 SERVE_FIGURES = {
     f"serve_{figure}_{runs}" for figure in ("start_to_answer_seconds", "peak_rss_mib")
     for runs in ("demo_runs", "celeba")
@@ -47,7 +56,7 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
         f"serve_{figure}_{kind}" for figure in ("sample_move_ms", "decode_ms")
         for kind in ("onnx", "keras_xla")
     } | (
-        LIVE_FIGURES | SERVE_FIGURES | {"projection_render_seconds_browser"}
+        LIVE_FIGURES | LIVE_BROWSER_FIGURES | SERVE_FIGURES | {"projection_render_seconds_browser"}
         if Path("/usr/bin/chromium").exists()
         else set()
     )  # fmt: skip
@@ -56,5 +65,8 @@ def test_quick_benchmark_prints_every_figure(tmp_path, capsys):
     for sessions in ROOMS:  # every session of the room was served to its last move
         room = figures.get(f"live_press_to_painted_ms_sample_{sessions}_sessions")
         assert room is None or room["served"] == sessions
+    for run in ("demo", "celeba"):  # a drag paints, on the backend the page says it used
+        drag = figures.get(f"live_browser_drag_paints_per_second_{run}")
+        assert drag is None or (drag["value"] > 0 and drag["backend"] in ("wasm", "webgpu"))
     rss = figures["encode_peak_rss_mib_celeba"]
     assert rss["unit"] == "MiB" and rss["images"] == 2_000 and rss["value"] < 2048
