@@ -39,6 +39,7 @@ class LiveFaces {
     this.inputs = [];
     this.values = [];
     this.reported = null;
+    this.sent = new Set(); // every resting value reported, as JSON
     this.busy = false;
     this.pending = false;
     this.paints = 0;
@@ -47,9 +48,12 @@ class LiveFaces {
 
   update(data) {
     const identity = JSON.stringify({ ...data, values: undefined });
-    const valuesChanged = JSON.stringify(data.values) !== JSON.stringify(this.reported);
-    if (identity === this.identity && !valuesChanged) return;
+    const values = JSON.stringify(data.values);
     const rebuild = identity !== this.identity;
+    // The same view: the server's values are news only when this page never sent them (a share
+    // link, a reset). The echo of an older resting value must not move the slider under the hand.
+    if (!rebuild && (values === JSON.stringify(this.values) || this.sent.has(values))) return;
+    if (rebuild) this.sent = new Set();
     this.identity = identity;
     this.data = data;
     this.values = [...data.values];
@@ -99,6 +103,7 @@ class LiveFaces {
     this.reportTimer = setTimeout(() => {
       if (JSON.stringify(this.values) === JSON.stringify(this.reported)) return;
       this.reported = [...this.values];
+      this.sent.add(JSON.stringify(this.values));
       this.setStateValue("values", [...this.values]);
     }, delay);
   }
