@@ -7,7 +7,7 @@
 # unfinished. A volume holding only runs of your own is served as it is.
 #   docker build --target serve -t zspace-serve .
 # is the serving image alone: no TensorFlow, for a volume of runs that are already built.
-# README.md, "Docker", has the rest.
+# docs/docker.md has the rest.
 FROM python:3.11-slim AS base
 
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

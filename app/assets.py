@@ -21,8 +21,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from model.names import is_valid_name
-from model.onnx_decoder import ONNX_FILE
-from model.runs import TRAIN_DIR, ArtifactLayout
+from model.network_files import ONNX_FILE
+from model.pipeline.runs import TRAIN_DIR, ArtifactLayout
 
 RUNTIME_FOLDER = Path(__file__).resolve().parent / "static" / "onnxruntime-web"
 RUNTIME_VERSION = (RUNTIME_FOLDER / "VERSION").read_text().strip()

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import loaders
-from model.build_status import BuildStatus, read_build_status
+from model.pipeline.build_status import BuildStatus, read_build_status
 
 POLL_SECONDS = 3
 SHOWN_KEY = "build_milestones"  # what the page was last drawn with

@@ -16,8 +16,8 @@ import streamlit as st
 
 from app.assets import RUNTIME_PREFIX, decoder_url, runtime_url
 from model.generation import SliderLatents
-from model.onnx_decoder import ONNX_FILE
-from model.runs import TRAIN_DIR, Run
+from model.network_files import ONNX_FILE
+from model.pipeline.runs import TRAIN_DIR, Run
 
 BROWSER_KEY = "browser_decoding"
 URL_KEY = "decode"

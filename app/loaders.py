@@ -21,8 +21,16 @@ from model.analysis.results import load_result
 from model.data.store import ATTRIBUTES_FILE, INFO_FILE, AttributeTable, Dataset
 from model.files import read_json
 from model.generation import R_LIMITS, sample_latents, sharpen
-from model.onnx_decoder import ONNX_FILE, OnnxDecoder
-from model.runs import ANALYSIS_DIR, LATENTS_DIR, MANIFEST_FILE, TRAIN_DIR, ArtifactLayout, Run
+from model.network_files import ONNX_FILE
+from model.onnx_decoder import OnnxDecoder
+from model.pipeline.runs import (
+    ANALYSIS_DIR,
+    LATENTS_DIR,
+    MANIFEST_FILE,
+    TRAIN_DIR,
+    ArtifactLayout,
+    Run,
+)
 
 R = TypeVar("R")
 

@@ -3,11 +3,7 @@ faces with (app.assets), behind zspace's host and framing guard (app.security), 
 isolated so those browsers may decode on several threads (app.isolation).
 `python -m scripts.serve` runs it with `streamlit run app/server.py`."""
 
-import sys
 from pathlib import Path
-
-# `streamlit run` puts app/ on the path; the guard and the pages import `app` from the repo root.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st
 from starlette.middleware import Middleware

@@ -9,8 +9,15 @@ import streamlit as st
 
 from app import loaders
 from app.build_progress import runs_being_built, show_build_progress
-from model.onnx_decoder import ONNX_FILE
-from model.runs import ANALYSIS_DIR, TRAIN_DIR, ArtifactLayout, Run, RunError, stage_command
+from model.network_files import ONNX_FILE
+from model.pipeline.runs import (
+    ANALYSIS_DIR,
+    TRAIN_DIR,
+    ArtifactLayout,
+    Run,
+    RunError,
+    stage_command,
+)
 
 ARTIFACTS_ENV = "ZSPACE_ARTIFACTS"  # where the runs are; default ./artifacts
 RUN_KEY = "run"

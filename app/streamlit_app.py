@@ -4,17 +4,11 @@ quick start starts it for you).
 Reads runs under $ZSPACE_ARTIFACTS (default ./artifacts); never trains, never runs t-SNE.
 """
 
-import sys
-from pathlib import Path
-
-# `streamlit run` puts app/ on the path; the pages import `app` and `model` from the repo root.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import streamlit as st
 
 from app.session import run_picker
 
-# (file under app/pages, title, icon)
+# (file under app/views, title, icon)
 PAGES = [
     ("overview", "Overview", ":material/dashboard:"),
     ("radius", "Radius", ":material/radio_button_checked:"),

@@ -22,8 +22,8 @@ from threadpoolctl import threadpool_limits
 
 from model.analysis.density import GaussianFit, NearestData
 from model.analysis.radius import RadiusAnalysis
-from model.onnx_decoder import ONNX_FILE
-from model.runs import TRAIN_DIR, ArtifactLayout, Run, RunError
+from model.network_files import ONNX_FILE
+from model.pipeline.runs import TRAIN_DIR, ArtifactLayout, Run, RunError
 
 # What the live views (Sample, Interpolate, Attributes, Compare) read on every move.
 LIVE_ANALYSIS = {"gaussian": GaussianFit, "nearest": NearestData, "radius": RadiusAnalysis}

@@ -10,11 +10,12 @@ from model.config import ModelConfig
 from model.losses import kl_divergence, reconstruction_loss
 from model.networks import Sampling, build_decoder, build_encoder
 
-METRIC_NAMES = ("total_loss", "reco_loss", "kl_loss")
+METRIC_NAMES = ("total_loss", "reconstruction_loss", "kl_loss")
 
 
 class LatentAutoencoder(keras.Model):
-    """VAE (loss = reco + kl_factor * KL) or plain AE (loss = reco), per `config.kind`.
+    """VAE (loss = reconstruction + kl_factor * KL) or plain AE (loss = reconstruction), per
+    `config.kind`.
 
     Encoder and decoder are separate Functional models, saved and loaded on their own.
     """
@@ -72,10 +73,14 @@ class LatentAutoencoder(keras.Model):
                 return ops.mean(values)
             return ops.sum(values) / ops.cast(rows[1], "float32")
 
-        reco = mean(per_image)
-        kl = ops.zeros_like(reco) if z_log_var is None else mean(kl_divergence(z_mean, z_log_var))
-        total = reco + self.config.kl_factor * kl
-        return {"total_loss": total, "reco_loss": reco, "kl_loss": kl}
+        reconstruction = mean(per_image)
+        kl = (
+            ops.zeros_like(reconstruction)
+            if z_log_var is None
+            else mean(kl_divergence(z_mean, z_log_var))
+        )
+        total = reconstruction + self.config.kl_factor * kl
+        return {"total_loss": total, "reconstruction_loss": reconstruction, "kl_loss": kl}
 
     def train_step(self, images):
         return self._track(self._apply_gradients(images))

@@ -20,7 +20,7 @@ from model.analysis.kmeans import STUDY_KS
 from model.config import ModelConfig, RunConfig
 
 if TYPE_CHECKING:
-    from model.analysis.stage import AnalysisConfig
+    from model.pipeline.analysis import AnalysisConfig
 
 # A TensorFlow process's own memory before any model: the runtime, its kernels and threads.
 TENSORFLOW_BASE_BYTES = 700 << 20

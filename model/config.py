@@ -105,10 +105,6 @@ class TrainConfig:
         check_seed("train.seed", self.seed)
 
 
-# Settings added after runs were first recorded: (section, key).
-_RECORDED_UNLESS_DEFAULT = (("train", "mixed_precision"), ("model", "architecture"))
-
-
 @dataclass(frozen=True)
 class RunConfig:
     """A whole run: which data set (a directory name under artifacts/datasets), model, training."""
@@ -121,14 +117,8 @@ class RunConfig:
         check_name("data set", self.dataset)
 
     def to_dict(self) -> dict[str, Any]:
-        """Every setting, but those added since runs were first recorded only when they are not
-        at their default: a run made before such a setting existed stays current."""
-        data = dataclasses.asdict(self)
-        for section, key in _RECORDED_UNLESS_DEFAULT:
-            defaults = {"model": ModelConfig, "train": TrainConfig}[section]
-            if data[section][key] == defaults.__dataclass_fields__[key].default:
-                del data[section][key]
-        return data
+        """Every setting."""
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:

@@ -12,7 +12,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from model.config import ModelConfig
-from model.data.pipeline import image_batches, unit_float
+from model.data.batches import image_batches, unit_float
 from model.data.store import Dataset
 from model.files import atomic_path
 from model.networks import Sampling

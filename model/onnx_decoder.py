@@ -16,8 +16,6 @@ import onnxruntime
 from model.generation import to_uint8
 from model.parallel import available_cores
 
-ONNX_FILE = "decoder.onnx"  # beside decoder.keras in a run's train/ folder
-
 
 class OnnxDecoder:
     """z-points (n, z_dim) -> uint8 images (n, S, S, 3), from `decoder.onnx`."""

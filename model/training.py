@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
@@ -26,17 +25,15 @@ from model.checkpoint import (
     training_variables,
 )
 from model.config import RunConfig
-from model.data.pipeline import epoch_order, image_batches, replica_batches, unit_float
+from model.data.batches import epoch_order, image_batches, replica_batches, unit_float
 from model.data.store import Dataset
 from model.distribute import ClusterError, Replicas, start_replicas
-from model.files import atomic_path, write_json
-from model.networks import build_decoder, build_encoder
+from model.files import write_json
+from model.network_files import save_networks
 
 CHECKPOINT_FILE = "checkpoint.npz"
 HISTORY_FILE = "history.json"
 LOSS_CHECK_SECONDS = 0.5  # how often the running losses are read back during an epoch
-ENCODER_FILE = "encoder.keras"
-DECODER_FILE = "decoder.keras"
 
 
 class TrainingDiverged(FloatingPointError):
@@ -65,7 +62,6 @@ def resume_key(config: RunConfig, dataset_id: str) -> dict[str, Any]:
 def train(
     config: RunConfig,
     dataset: Dataset,
-    dataset_id: str,
     out_dir: Path,
     progress: bool = True,
     on_epoch_end: Callable[[int], None] | None = None,
@@ -99,7 +95,7 @@ def train(
     if replicas.is_chief:
         out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = out_dir / CHECKPOINT_FILE
-    key = resume_key(config, dataset_id)
+    key = resume_key(config, dataset.identity())
     policy = replicas.dtype_policy(config.train.mixed_precision)
     with replicas.scope():
         model = build_autoencoder(
@@ -165,8 +161,7 @@ def _start_together(
     Mirrored variables are assigned by all workers together, never by the chief alone."""
     if replicas.workers == 1:
         return epochs_done
-    run = {"config": key["config"], "data": dataset.training_identity()}
-    digest = hashlib.sha256(json.dumps(run, sort_keys=True).encode()).digest()
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).digest()
     mine = np.frombuffer(digest[:16], dtype=np.uint8)
     [chiefs] = replicas.broadcast([mine])
     if not replicas.all_agree(bool(np.array_equal(chiefs, mine))):
@@ -300,30 +295,3 @@ def _checked_losses(
         f"({', '.join(f'{k}={v}' for k, v in logs.items())}); training stopped and {kept}. "
         "Try a lower learning rate or kl_factor."
     )
-
-
-def save_networks(model: LatentAutoencoder, out_dir: Path) -> None:
-    """Save encoder and decoder as separate .keras files: always float32 networks on one device,
-    whatever precision and devices trained them, so every run loads and decodes alike."""
-    for network, name in zip(_plain_networks(model), (ENCODER_FILE, DECODER_FILE)):
-        with atomic_path(out_dir / name) as tmp:
-            network.save(tmp)
-
-
-def _plain_networks(model: LatentAutoencoder) -> tuple[keras.Model, keras.Model]:
-    if model.plain:
-        return model.encoder, model.decoder
-    plain = build_encoder(model.config), build_decoder(model.config)
-    for copy, trained in zip(plain, (model.encoder, model.decoder)):
-        copy.set_weights(trained.get_weights())
-    return plain
-
-
-def load_network(path: Path) -> keras.Model:
-    """Load a saved encoder or decoder, naming the file if it is missing or unreadable."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; make it with `python -m scripts.train`")
-    try:
-        return keras.saving.load_model(path, compile=False)
-    except Exception as error:  # Keras raises many types for a damaged archive
-        raise ValueError(f"{path} could not be loaded as a Keras model: {error}") from error

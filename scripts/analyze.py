@@ -13,7 +13,7 @@ from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    from model.analysis.stage import TSNE_VARIANTS, AnalysisConfig
+    from model.pipeline.analysis import TSNE_VARIANTS, AnalysisConfig
 
     defaults = AnalysisConfig()
     parser = command_parser("analyze", __doc__)
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--kmeans-max-k must be at least 2, got {args.kmeans_max_k}")
 
     def body() -> None:
-        from model.runs import ArtifactLayout
-        from model.stages import analyze_stage
+        from model.pipeline.runs import ArtifactLayout
+        from model.pipeline.stages import analyze_stage
 
         config = AnalysisConfig(
             latent=args.latent,

@@ -34,12 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> None:
-        from model.builds import build_runs
         from model.config import preset
-        from model.runs import ArtifactLayout
+        from model.pipeline.builds import build_runs
+        from model.pipeline.runs import ArtifactLayout
 
         runs = {name: preset(name) for name in args.runs}
-        build_runs(ArtifactLayout(args.artifacts), runs, args.maps, progress=not args.quiet)
+        build_runs(
+            ArtifactLayout(args.artifacts), runs, args.maps, progress=not args.quiet,
+            on_stage=lambda report: print(report.message, flush=True),
+        )  # fmt: skip
 
     return run(body)
 

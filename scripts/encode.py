@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> None:
-        from model.runs import ArtifactLayout
-        from model.stages import encode_stage
+        from model.pipeline.runs import ArtifactLayout
+        from model.pipeline.stages import encode_stage
 
         layout = ArtifactLayout(args.artifacts)
         report = encode_stage(

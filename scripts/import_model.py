@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> None:
-        from model.imports import dataset_name, import_model
-        from model.runs import ArtifactLayout
+        from model.import_model import dataset_name, import_model
+        from model.pipeline.runs import ArtifactLayout
 
         layout = ArtifactLayout(args.artifacts)
         report = import_model(

@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> None:
         from model.data.store import INFO_FILE, Dataset
-        from model.runs import ArtifactLayout
+        from model.pipeline.runs import ArtifactLayout
 
         path = ArtifactLayout(args.artifacts).dataset(args.name)
         if (path / INFO_FILE).is_file() and not args.force:

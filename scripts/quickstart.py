@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from scripts import serve
-from scripts.common import DEFAULT_ARTIFACTS, command_parser
+from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 FIRST_RUN = "demo"
 ALL_RUNS = (FIRST_RUN, "demo-ae", "demo-tiny-kl")
@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:  # before minutes of building, not after
         print(f"error: {problem}", file=sys.stderr)
         return 1
+    if code := run(lambda: upgrade_older(args.artifacts), tensorflow=False):
+        return code
     todo = "all" if args.no_app else what_to_build(args.artifacts)
     if todo == "all":
         code = build_first_run(args)
@@ -69,13 +71,21 @@ _SERVING = {
 }
 
 
+def upgrade_older(artifacts: Path) -> None:
+    """Runs and data sets an older zspace wrote, upgraded in place (scripts.upgrade)."""
+    from model.pipeline.runs import ArtifactLayout
+    from model.pipeline.upgrade import upgrade_artifacts
+
+    upgrade_artifacts(ArtifactLayout(artifacts), report=lambda line: print(f"== {line}"))
+
+
 def what_to_build(artifacts: Path) -> ToDo:
     """What to build. "all": the data set and `demo` before the dashboard, the rest beside it;
     "rest": a run can be looked at already, so the dashboard opens at once and the rest is
     built beside it; "built": the last build finished all three runs; "own": the folder holds
     runs of its own and none of the demo runs, which are then not built."""
-    from model.build_status import read_build_status
-    from model.runs import ArtifactLayout
+    from model.pipeline.build_status import read_build_status
+    from model.pipeline.runs import ArtifactLayout
 
     layout = ArtifactLayout(artifacts)
     names = [path.name for path in layout.runs()]
@@ -90,7 +100,7 @@ def what_to_build(artifacts: Path) -> ToDo:
 
 
 def _analysed(run_dir: Path) -> bool:
-    from model.runs import Run, RunError
+    from model.pipeline.runs import Run, RunError
 
     try:
         return Run.open(run_dir).stage("analyze") is not None
@@ -127,8 +137,8 @@ def build_first_run(args: argparse.Namespace) -> int:
 def add_onnx_decoders(args: argparse.Namespace) -> int:
     """Give the demo runs trained before zspace kept an ONNX copy of each decoder that copy
     (`train --run NAME` adds it, training nothing), so the dashboard can decode their faces."""
-    from model.onnx_decoder import ONNX_FILE
-    from model.runs import TRAIN_DIR, ArtifactLayout, Run, RunError
+    from model.network_files import ONNX_FILE
+    from model.pipeline.runs import TRAIN_DIR, ArtifactLayout, Run, RunError
 
     layout = ArtifactLayout(args.artifacts)
     for name in ALL_RUNS:

@@ -85,7 +85,6 @@ def main(argv: list[str] | None = None) -> int:
 
         known = os.environ.get(ALLOWED_HOSTS_ENV, "")
         os.environ[ALLOWED_HOSTS_ENV] = ",".join(filter(None, [known, *args.allow_host]))
-    sys.path.insert(0, str(REPO))  # the pages import `app` and `model` from here, as we do
 
     started = time.perf_counter()
     print(f"zspace dashboard: loading the runs under {root} ...", flush=True)

@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
         replicas = start_replicas(args.distribute, args.cpu_devices)  # before any TensorFlow op
         from model.config import preset
-        from model.runs import ArtifactLayout
-        from model.stages import train_stage, training_config
+        from model.pipeline.runs import ArtifactLayout
+        from model.pipeline.stages import train_stage, training_config
 
         layout = ArtifactLayout(args.artifacts)
         name = args.run if args.run is not None else args.preset

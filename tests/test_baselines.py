@@ -8,7 +8,7 @@ from model.analysis.baselines import (
     uniform_samples,
 )
 from model.analysis.results import load_result, save_result
-from tests.conftest import assert_same_result
+from tests.support import assert_same_result
 
 
 def test_samples_are_seeded_and_have_the_asked_spread():

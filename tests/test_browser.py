@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from scripts.browser import CHROMIUM, IDLE, IMAGES, dashboard_server, launch_options
+from scripts.bench.browser import CHROMIUM, IDLE, IMAGES, dashboard_server, launch_options
 
 pytestmark = [
     pytest.mark.browser,
@@ -79,12 +79,12 @@ def test_moving_the_sampling_slider_changes_the_faces_and_the_link(dashboard, tm
 
 
 def test_press_to_painted_clock_sees_the_new_faces(dashboard):
-    """The benchmark's clock (scripts.browser.press_to_painted) on a real page: it returns a
+    """The benchmark's clock (scripts.bench.browser.press_to_painted) on a real page: it returns a
     positive time only once the new faces are on screen."""
     from playwright.async_api import async_playwright
 
     async def one_move() -> tuple[float, str, str]:
-        from scripts.browser import image_sources, press_to_painted
+        from scripts.bench.browser import image_sources, press_to_painted
 
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(**launch_options())
@@ -135,7 +135,7 @@ def test_the_server_that_served_every_page_never_loaded_tensorflow(built_runs, t
 
     from playwright.sync_api import sync_playwright
 
-    from scripts.browser import free_port, wait_healthy
+    from scripts.bench.browser import free_port, wait_healthy
     from scripts.serve import REPO
 
     (tmp_path / "site").mkdir()

@@ -5,7 +5,6 @@ import time
 import pytest
 
 from model import budget
-from model.analysis.stage import AnalysisConfig
 from model.budget import (
     TooLarge,
     check_analysis_fits,
@@ -16,6 +15,7 @@ from model.budget import (
 )
 from model.config import preset
 from model.networks import build_decoder, build_encoder
+from model.pipeline.analysis import AnalysisConfig
 
 
 @pytest.mark.parametrize(

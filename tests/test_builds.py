@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import model.builds
-from model.analysis.stage import AnalysisConfig
-from model.build_status import BUILDS_FILE, BuildStatus, RunProgress, read_build_status
-from model.builds import BUILD_LOCK, build_runs
+import model.pipeline.builds
 from model.files import write_json
 from model.locks import Busy, exclusive
-from model.runs import RunError
-from tests.conftest import SMALL_ANALYSIS, tiny_config
+from model.pipeline.analysis import AnalysisConfig
+from model.pipeline.build_status import BUILDS_FILE, BuildStatus, RunProgress, read_build_status
+from model.pipeline.builds import BUILD_LOCK, build_runs
+from model.pipeline.runs import RunError
+from tests.support import SMALL_ANALYSIS, tiny_config
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 ANALYSIS = AnalysisConfig(**{**SMALL_ANALYSIS, "tsne_variants": ("raw_ee16_p10",)})
@@ -52,7 +52,7 @@ def test_maps_last_shows_every_run_first_then_adds_the_maps(layout, monkeypatch)
     """Both runs are analysed without maps first (viewable), then both get their maps; a
     second build finds everything current and redoes nothing."""
     calls, states = [], []
-    real_analyze, real_write = model.builds.analyze_stage, model.builds.write_json
+    real_analyze, real_write = model.pipeline.builds.analyze_stage, model.pipeline.builds.write_json
 
     def analyze(layout, run, analysis, force, *args, **kwargs):
         calls.append((run, analysis.tsne_variants, force))
@@ -62,8 +62,8 @@ def test_maps_last_shows_every_run_first_then_adds_the_maps(layout, monkeypatch)
         states.append(tuple((entry["run"], entry["state"]) for entry in data["runs"]))
         real_write(path, data)
 
-    monkeypatch.setattr(model.builds, "analyze_stage", analyze)
-    monkeypatch.setattr(model.builds, "write_json", write)
+    monkeypatch.setattr(model.pipeline.builds, "analyze_stage", analyze)
+    monkeypatch.setattr(model.pipeline.builds, "write_json", write)
     runs = {name: tiny_config(**{"train.epochs": "1"}) for name in ("one", "two")}
     build_runs(layout, runs, maps="last", analysis=ANALYSIS, progress=False)
     assert calls == [

@@ -17,7 +17,7 @@ from model.data.celeba import (
     read_celeba_attributes,
 )
 from model.data.store import Dataset, DatasetWriter
-from tests.fixtures import (
+from tests.support import (
     CelebaFixture,
     expected_pixels,
     face_like_image,

@@ -9,7 +9,7 @@ from model.analysis.components import (
 )
 from model.analysis.moments import latent_moments
 from model.analysis.results import load_result, save_result
-from tests.conftest import assert_same_result
+from tests.support import assert_same_result
 
 GAUSSIAN_FWHM = 2 * np.sqrt(2 * np.log(2))  # 2.3548 sigma
 

@@ -4,7 +4,7 @@ import pytest
 from app.figures.correlations import strongest_pairs
 from model.analysis.correlations import CorrelationAnalysis, analyze_correlations
 from model.analysis.results import load_result, save_result
-from tests.conftest import assert_same_result
+from tests.support import assert_same_result
 
 
 def planted_pairs(rows: int = 5000, seed: int = 0) -> np.ndarray:

@@ -14,17 +14,18 @@ import numpy as np
 import pytest
 
 from model.checkpoint import read_checkpoint_record
-from model.data.pipeline import split_rows
-from model.runs import ArtifactLayout, Run
-from model.training import CHECKPOINT_FILE, HISTORY_FILE, load_network
-from scripts.browser import free_port
-from tests.conftest import TINY_OVERRIDES, write_blob_dataset
+from model.data.batches import split_rows
+from model.network_files import load_network
+from model.pipeline.runs import ArtifactLayout, Run
+from model.training import CHECKPOINT_FILE, HISTORY_FILE
+from scripts.bench.browser import free_port
+from tests.support import TINY_OVERRIDES, write_blob_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 # A small learning rate keeps the tiny model's training smooth, so that float rounding (the
 # replicas add up the batch in another order) does not grow into visibly different losses.
 SETTINGS = {**TINY_OVERRIDES, "train.learning_rate": "0.0001"}
-RELATIVE_TOLERANCE = {"total_loss": 1e-4, "reco_loss": 1e-4, "kl_loss": 1e-3}
+RELATIVE_TOLERANCE = {"total_loss": 1e-4, "reconstruction_loss": 1e-4, "kl_loss": 1e-3}
 LOST_WORKER_SECONDS = 60  # the survivor must say so within this, never hang
 
 pytestmark = pytest.mark.slow

@@ -56,7 +56,12 @@ def bar_sum(trace) -> float:
 
 def test_training_curves_put_kl_on_a_secondary_axis():
     history = [
-        {"epoch": e, "total_loss": 900.0 - e, "reco_loss": 880.0 - e, "kl_loss": 20.0 + e / 10}
+        {
+            "epoch": e,
+            "total_loss": 900.0 - e,
+            "reconstruction_loss": 880.0 - e,
+            "kl_loss": 20.0 + e / 10,
+        }
         for e in (1, 2, 3)
     ]
     fig = training_curves([{**entry, "seconds": 1.0} for entry in history])
@@ -68,7 +73,7 @@ def test_training_curves_put_kl_on_a_secondary_axis():
     with pytest.raises(ValueError, match="empty"):
         training_curves([])
     with pytest.raises(ValueError, match="entry 0 lacks kl_loss"):
-        training_curves([{"epoch": 1, "total_loss": 1.0, "reco_loss": 1.0}])
+        training_curves([{"epoch": 1, "total_loss": 1.0, "reconstruction_loss": 1.0}])
 
 
 def test_radius_histogram_counts_prior_and_peak(latents):

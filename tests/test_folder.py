@@ -11,7 +11,7 @@ from PIL import Image
 
 from model.data.folder import build_folder, default_test_count
 from model.data.store import Dataset
-from tests.fixtures import expected_pixels, face_like_image, write_truncated_jpg
+from tests.support import expected_pixels, face_like_image, write_truncated_jpg
 
 SIZE = 16
 

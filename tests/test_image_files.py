@@ -26,7 +26,7 @@ from model.data.image_files import (
     summarize,
     to_rgb,
 )
-from tests.fixtures import face_like_image, write_truncated_jpg
+from tests.support import face_like_image, write_truncated_jpg
 
 
 def _encode(image: Image.Image, format: str = "PNG") -> bytes:

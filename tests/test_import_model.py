@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model.analysis.stage import AnalysisConfig
 from model.data.store import Dataset
-from model.runs import Run, RunError
-from model.stages import analyze_stage, encode_stage, train_stage
+from model.pipeline.analysis import AnalysisConfig
+from model.pipeline.runs import Run, RunError
+from model.pipeline.stages import analyze_stage, encode_stage, train_stage
 from scripts import import_model
 from scripts.train import main as train_main
-from tests.conftest import SMALL_ANALYSIS, tiny_config
+from tests.support import SMALL_ANALYSIS, tiny_config
 
 SIZE, Z_DIM = 32, 6  # the blobs data set's image size; a z_dim the studies' presets do not use
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
@@ -153,7 +153,7 @@ def test_a_pair_that_does_not_fit_is_named_and_nothing_is_written(
     assert _import(layout, enc, dec) == 2
     assert capsys.readouterr().err.startswith("error: ")
     with pytest.raises(RunError, match=message):
-        from model.imports import import_model as register
+        from model.import_model import import_model as register
 
         register(layout, "mine", enc, dec, "blobs")
     assert not layout.run("mine").exists()

@@ -12,7 +12,7 @@ from PIL import Image, ImageEnhance
 from model.generation import sampled, sharpen, to_uint8
 from model.grid import image_grid
 from model.onnx_decoder import OnnxDecoder
-from scripts.browser import (
+from scripts.bench.browser import (
     CHROMIUM,
     IDLE,
     LIVE,
@@ -156,7 +156,7 @@ def test_the_runtime_and_decoders_are_served_by_the_dashboard_itself(dashboard, 
     import urllib.request
 
     from app.assets import decoder_url, runtime_url
-    from model.runs import Run
+    from model.pipeline.runs import Run
     from scripts.vendor_onnxruntime_web import FOLDER
 
     def get(path: str, gzipped: bool = True):

@@ -3,7 +3,7 @@ import pytest
 
 from model.analysis.logvar_stats import LogvarAnalysis, analyze_logvar
 from model.analysis.results import load_result, save_result
-from tests.conftest import assert_same_result
+from tests.support import assert_same_result
 
 
 def tiny_kl(rows: int = 50, dim: int = 6, seed: int = 0):

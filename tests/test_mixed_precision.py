@@ -6,10 +6,10 @@ import numpy as np
 from model.autoencoder import build_autoencoder
 from model.config import RunConfig
 from model.distribute import start_replicas
-from model.runs import Run
-from model.stages import train_stage
-from model.training import DECODER_FILE, ENCODER_FILE, load_network
-from tests.conftest import tiny_config
+from model.network_files import DECODER_FILE, ENCODER_FILE, load_network
+from model.pipeline.runs import Run
+from model.pipeline.stages import train_stage
+from tests.support import tiny_config
 
 IMAGES = np.random.default_rng(0).uniform(size=(8, 32, 32, 3)).astype("float32")
 
@@ -46,13 +46,12 @@ def test_float16_scales_the_loss_dynamically_and_skips_overflowing_steps():
 
 
 def test_the_float32_default_builds_the_networks_exactly_as_before():
-    """No dtype policy given: the layers are float32 and the config has no mixed_precision
-    key, so a run recorded before the option existed is still current."""
+    """No dtype policy given: the layers are float32, and the config records the setting off."""
     config = tiny_config()
     model = build_autoencoder(config.model, 5e-4, seed=0)
     assert set(_compute_dtypes(model.encoder).values()) == {"float32"}
     assert model.plain
-    assert "mixed_precision" not in config.to_dict()["train"]
+    assert config.to_dict()["train"]["mixed_precision"] is False
     mixed = config.with_overrides({"train.mixed_precision": "true"})
     assert mixed.to_dict()["train"]["mixed_precision"] is True
     assert RunConfig.from_dict(mixed.to_dict()) == mixed

@@ -4,7 +4,7 @@ import pytest
 
 from model.config import RunConfig
 from model.names import check_name
-from model.runs import ArtifactLayout
+from model.pipeline.runs import ArtifactLayout
 
 GOOD = ["demo", "demo-tiny-kl", "synthetic64", "vae_xii", "celeba.96", "A", "x" * 64]
 BAD = ["", ".", "..", "../runs", "../../x", "/abs", "a/b", "a b", ".hidden", "-flag", "x" * 65,

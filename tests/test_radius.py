@@ -12,7 +12,7 @@ from model.analysis.radius import (
     radius_histogram,
 )
 from model.analysis.results import load_result, save_result
-from tests.conftest import assert_same_result
+from tests.support import assert_same_result
 
 
 def test_chunked_radii_equal_numpy_norm_also_on_a_memmap(tmp_path):

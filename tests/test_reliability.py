@@ -22,7 +22,7 @@ from PIL import Image
 
 import model.autoencoder
 from model.checkpoint import read_checkpoint_record
-from model.runs import ArtifactLayout, Run
+from model.pipeline.runs import ArtifactLayout, Run
 from scripts import analyze, encode, import_model, prepare_data, preview_data, serve, train
 from scripts.serve import REPO
 
@@ -141,7 +141,7 @@ def test_a_stopped_or_killed_continuation_keeps_the_finished_run(
 
 
 def _assert_same_weights(a: Path, b: Path) -> None:
-    from model.training import load_network
+    from model.network_files import load_network
 
     for x, y in zip(load_network(a).get_weights(), load_network(b).get_weights(), strict=True):
         np.testing.assert_array_equal(x, y)

@@ -10,14 +10,14 @@ import pytest
 
 from model.config import preset
 from model.data.store import Dataset
-from model.runs import MANIFEST_FILE, Run, open_for_writing
+from model.pipeline.runs import MANIFEST_FILE, Run, open_for_writing
 from scripts.serve import REPO
 
 # A process that dies (as on kill -9: no cleanup runs) just before its Nth rename.
 KILLED_AT = """
 import os, sys
 from pathlib import Path
-from model.runs import ArtifactLayout
+from model.pipeline.runs import ArtifactLayout
 from tests.test_runs import _run_with_one_training
 real, calls = os.replace, []
 def replace(src, dst):

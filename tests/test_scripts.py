@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.build_status import BUILDS_FILE, BuildStatus, RunProgress
 from model.data.store import Dataset
 from model.files import write_json
-from model.runs import ArtifactLayout, Run
+from model.pipeline.build_status import BUILDS_FILE, BuildStatus, RunProgress
+from model.pipeline.runs import ArtifactLayout, Run
 from scripts import analyze, build, encode, health, prepare_data, preview_data, quickstart, train
-from scripts.browser import free_port, wait_healthy
-from tests.conftest import TINY_OVERRIDES
+from scripts.bench.browser import free_port, wait_healthy
+from tests.support import TINY_OVERRIDES
 
 REPO = Path(__file__).resolve().parents[1]
 

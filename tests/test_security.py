@@ -8,7 +8,7 @@ import os
 import pytest
 
 from app.security import ALLOWED_HOSTS_ENV, HostGuard, configured_hosts, host_name, is_allowed
-from scripts.browser import dashboard_server, free_port
+from scripts.bench.browser import dashboard_server, free_port
 
 
 @pytest.mark.parametrize(

@@ -11,16 +11,9 @@ import model.autoencoder
 from model.autoencoder import build_autoencoder
 from model.checkpoint import read_checkpoint_record
 from model.data.store import Dataset
-from model.training import (
-    CHECKPOINT_FILE,
-    DECODER_FILE,
-    ENCODER_FILE,
-    CheckpointMismatch,
-    TrainingDiverged,
-    load_network,
-    train,
-)
-from tests.conftest import TINY_OVERRIDES, tiny_config
+from model.network_files import DECODER_FILE, ENCODER_FILE, load_network
+from model.training import CHECKPOINT_FILE, CheckpointMismatch, TrainingDiverged, train
+from tests.support import TINY_OVERRIDES, tiny_config, write_blob_dataset
 
 
 class Interrupted(Exception):
@@ -49,18 +42,17 @@ def _assert_same_weights(a, b):
 def test_resume_after_interruption_matches_an_uninterrupted_run(layout, tmp_path):
     config = tiny_config(**{"train.epochs": "3"})
     dataset = Dataset(layout.dataset("blobs"))
-    straight = train(config, dataset, "id", tmp_path / "straight", progress=False)
+    straight = train(config, dataset, tmp_path / "straight", progress=False)
     with pytest.raises(Interrupted):
         train(
             config,
             dataset,
-            "id",
             tmp_path / "resumed",
             progress=False,
             on_epoch_end=_interrupt_after(1),
         )
     assert read_checkpoint_record(tmp_path / "resumed" / CHECKPOINT_FILE)["epoch"] == 1
-    resumed = train(config, dataset, "id", tmp_path / "resumed", progress=False)
+    resumed = train(config, dataset, tmp_path / "resumed", progress=False)
     assert resumed.resumed_from_epoch == 1
     assert [e["total_loss"] for e in resumed.history] == [e["total_loss"] for e in straight.history]
     for name in (ENCODER_FILE, DECODER_FILE):
@@ -71,46 +63,47 @@ def test_continuing_to_more_epochs_equals_training_them_at_once(layout, tmp_path
     """The studies trained 18 epochs, then 6 more: the same as 24 in one go."""
     dataset = Dataset(layout.dataset("blobs"))
     train(
-        tiny_config(**{"train.epochs": "1"}), dataset, "id", tmp_path / "two_steps", progress=False
+        tiny_config(**{"train.epochs": "1"}), dataset, tmp_path / "two_steps", progress=False
     )
-    result = train(tiny_config(), dataset, "id", tmp_path / "two_steps", progress=False)
+    result = train(tiny_config(), dataset, tmp_path / "two_steps", progress=False)
     assert result.resumed_from_epoch == 1 and len(result.history) == 2
-    train(tiny_config(), dataset, "id", tmp_path / "one_go", progress=False)
+    train(tiny_config(), dataset, tmp_path / "one_go", progress=False)
     _assert_same_weights(tmp_path / "two_steps" / DECODER_FILE, tmp_path / "one_go" / DECODER_FILE)
 
 
 def test_training_lowers_the_loss_and_records_history(layout, tmp_path):
     config = tiny_config(**{"train.epochs": "4", "model.kl_factor": "3.0"})
-    result = train(config, Dataset(layout.dataset("blobs")), "id", tmp_path, progress=False)
+    result = train(config, Dataset(layout.dataset("blobs")), tmp_path, progress=False)
     losses = [e["total_loss"] for e in result.history]
     assert [e["epoch"] for e in result.history] == [1, 2, 3, 4]
     assert losses[-1] < losses[0]
     for epoch in result.history:
         assert epoch["total_loss"] == pytest.approx(
-            epoch["reco_loss"] + 3.0 * epoch["kl_loss"], rel=1e-4
+            epoch["reconstruction_loss"] + 3.0 * epoch["kl_loss"], rel=1e-4
         )
     assert result.parameters["encoder"] == load_network(tmp_path / ENCODER_FILE).count_params()
 
 
 def test_a_checkpoint_from_another_config_is_refused(layout, tmp_path):
     dataset = Dataset(layout.dataset("blobs"))
-    train(tiny_config(**{"train.epochs": "1"}), dataset, "id", tmp_path, progress=False)
+    train(tiny_config(**{"train.epochs": "1"}), dataset, tmp_path, progress=False)
     with pytest.raises(CheckpointMismatch, match="another configuration"):
-        train(tiny_config(**{"model.z_dim": "4"}), dataset, "id", tmp_path, progress=False)
-    with pytest.raises(CheckpointMismatch, match="another configuration"):
-        train(tiny_config(), dataset, "other-data", tmp_path, progress=False)
+        train(tiny_config(**{"model.z_dim": "4"}), dataset, tmp_path, progress=False)
+    write_blob_dataset(tmp_path / "other", seed=1)  # other images
+    with pytest.raises(CheckpointMismatch, match="another configuration or data set"):
+        train(tiny_config(), Dataset(tmp_path / "other"), tmp_path, progress=False)
 
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(layout, tmp_path, monkeypatch):
     dataset = Dataset(layout.dataset("blobs"))
-    train(tiny_config(**{"train.epochs": "1"}), dataset, "id", tmp_path, progress=False)
+    train(tiny_config(**{"train.epochs": "1"}), dataset, tmp_path, progress=False)
     before = (tmp_path / CHECKPOINT_FILE).read_bytes()
     real = model.autoencoder.reconstruction_loss
     monkeypatch.setattr(
         model.autoencoder, "reconstruction_loss", lambda x, y, kind: real(x, y, kind) * np.nan
     )
     with pytest.raises(TrainingDiverged, match=r"by epoch 2, batch 1 .*last good checkpoint"):
-        train(tiny_config(), dataset, "id", tmp_path, progress=False)
+        train(tiny_config(), dataset, tmp_path, progress=False)
     assert (tmp_path / CHECKPOINT_FILE).read_bytes() == before
 
 
@@ -119,7 +112,7 @@ def test_saved_networks_load_with_identical_outputs(tmp_path):
     trained = build_autoencoder(config, 5e-4, seed=0)
     images = np.random.default_rng(0).uniform(size=(4, 32, 32, 3)).astype("float32")
     trained(images, training=True)  # move BatchNorm statistics off their initial values
-    from model.training import save_networks
+    from model.network_files import save_networks
 
     save_networks(trained, tmp_path)
     z = np.random.default_rng(1).normal(size=(5, config.z_dim)).astype("float32")

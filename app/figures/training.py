@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from app.figures.theme import PALETTE, themed
 
-LOSSES = (("total_loss", "total"), ("reco_loss", "reconstruction"), ("kl_loss", "KL"))
+LOSSES = (("total_loss", "total"), ("reconstruction_loss", "reconstruction"), ("kl_loss", "KL"))
 
 
 def training_curves(history: Sequence[Mapping[str, float]]) -> go.Figure:

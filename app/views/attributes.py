@@ -11,7 +11,7 @@ from app.session import artifacts_root, current_run, require, show_missing
 from model.analysis.attributes import AttributeAnalysis
 from model.generation import SliderLatents
 from model.grid import image_grid
-from model.runs import ANALYSIS_DIR
+from model.pipeline.runs import ANALYSIS_DIR
 
 MAX_ATTRIBUTES = 4
 DEFAULT_ATTRIBUTES = 2  # the ones with the longest directions: their edits show

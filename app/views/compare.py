@@ -17,7 +17,7 @@ from model.analysis.logvar_stats import LogvarAnalysis
 from model.analysis.radius import RadiusAnalysis
 from model.generation import DEFAULT_SHARPNESS, sampled, sharpen
 from model.grid import image_grid
-from model.runs import ANALYSIS_DIR, Run, RunError, stage_command
+from model.pipeline.runs import ANALYSIS_DIR, Run, RunError, stage_command
 
 PREFERRED = ("demo", "demo-ae", "demo-tiny-kl")  # the built-in data's VAE / AE / tiny-KL trio
 MAX_RUNS = 3
@@ -38,8 +38,8 @@ if not chosen:
     st.stop()
 if len(chosen) == 1:
     st.caption(
-        "Add a second run to compare it with, e.g. `python -m scripts.train --preset demo-ae` "
-        "then encode and analyze it (the README shows the three commands)."
+        "Add a second run to compare it with, e.g. `python -m scripts.build demo-ae` (it "
+        "trains, encodes and analyses the preset as a run of the same name)."
     )
 
 missing: list[tuple[str, str, str]] = []  # run, problem, command that fixes it

@@ -29,8 +29,8 @@ with model_col:
         if run.imported
         else {
             "epochs": metrics["epochs"],
-            "final total / reco / KL loss": (
-                f"{metrics['total_loss']:.1f} / {metrics['reco_loss']:.1f} / "
+            "final total / reconstruction / KL loss": (
+                f"{metrics['total_loss']:.1f} / {metrics['reconstruction_loss']:.1f} / "
                 f"{metrics['kl_loss']:.2f}"
             ),
             "training time": f"{metrics['train_seconds_all_epochs'] / 60:.1f} min",

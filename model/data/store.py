@@ -25,19 +25,19 @@ from typing import Any
 
 import numpy as np
 
+from model.commands import command, older_format
 from model.files import (
     atomic_directory,
     finish_swap,
     read_json,
     remove_temporaries,
-    sha256_of,
     write_json,
 )
 from model.locks import lock_beside
 from model.names import check_name
 from model.npy_stream import NpyStreamWriter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: before images_sha256 was required (model.pipeline.upgrade)
 IMAGES_FILE = "images.npy"
 ATTRIBUTES_FILE = "attributes.csv"
 INFO_FILE = "dataset.json"
@@ -105,7 +105,7 @@ class DatasetInfo:
     skipped: list[dict[str, str]] = field(default_factory=list)
     converted: list[dict[str, str]] = field(default_factory=list)
     created: str = ""
-    images_sha256: str = ""  # of the image rows; builds before it was recorded leave it empty
+    images_sha256: str = ""  # of the image rows, as they are in images.npy
     schema_version: int = SCHEMA_VERSION
 
     def split_range(self, split: str) -> range:
@@ -125,10 +125,7 @@ class DatasetInfo:
         if missing:
             raise ValueError(f"{where}: missing keys {sorted(missing)}")
         if data.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(
-                f"{where}: schema_version {data.get('schema_version')!r}, "
-                f"this zspace reads {SCHEMA_VERSION}"
-            )
+            raise ValueError(older_format(where, data.get("schema_version"), SCHEMA_VERSION))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -221,6 +218,12 @@ def create_dataset(path: Path, image_size: int, overwrite: bool = False) -> Iter
                 raise RuntimeError("create_dataset block ended without calling finish()")
 
 
+def info_identity(info: DatasetInfo) -> str:
+    """`Dataset.identity` of the data set that `info` describes."""
+    content = {"images": info.images_sha256, "split": info.split, "size": info.image_size}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 class Dataset:
     """A data set on disk, validated on open.
 
@@ -236,7 +239,7 @@ class Dataset:
         if not info_path.is_file():
             raise FileNotFoundError(
                 f"{info_path} not found: {self.path} is not a data set "
-                "(make one with `python -m scripts.prepare_data`)"
+                f"(make one with `{command('prepare_data')}`)"
             )
         self.info = DatasetInfo.from_dict(read_json(info_path), str(info_path))
         images_path = self.path / IMAGES_FILE
@@ -259,13 +262,11 @@ class Dataset:
     def __len__(self) -> int:
         return self.info.count
 
-    def training_identity(self) -> str:
-        """What training reads from this data set: its images, split and image size, whatever
-        the build's time or source path. Two builds by the same `prepare_data` command on two
-        machines have the same identity. Older builds hash their images here, once per call."""
-        images = self.info.images_sha256 or sha256_of(self.path / IMAGES_FILE, start=self._offset)
-        content = {"images": images, "split": self.info.split, "size": self.info.image_size}
-        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    def identity(self) -> str:
+        """What a run is trained on: the data set's images, split and image size, whatever the
+        build's time or source path. A byte-identical rebuild, or the same `prepare_data`
+        command on another machine, has the same identity; runs record it."""
+        return info_identity(self.info)
 
     def __del__(self) -> None:
         fd = getattr(self, "_fd", None)

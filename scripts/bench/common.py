@@ -62,3 +62,24 @@ def synthetic_set(workdir: Path, count: int, image_size: int) -> Path:
     if not path.is_dir():
         build_synthetic(path, count=count, test_count=count // 18, image_size=image_size)
     return path
+
+
+def latents_file(workdir: Path, count: int, dim: int) -> Path:
+    """Cached float32 (count, dim) latents: correlated Gaussians, written in chunks."""
+    import numpy as np
+
+    from model.files import atomic_path
+    from model.npy_stream import NpyStreamWriter
+
+    path = workdir / f"latents_{count}x{dim}.npy"
+    if path.is_file():
+        return path
+    rng = np.random.default_rng(0)
+    mixing = np.eye(dim) + 0.3 * rng.normal(size=(dim, dim)) / np.sqrt(dim)
+    with atomic_path(path) as tmp:
+        writer = NpyStreamWriter(tmp, (dim,), np.float32)
+        for start in range(0, count, 10_000):
+            rows = min(10_000, count - start)
+            writer.append((rng.normal(size=(rows, dim)) @ mixing).astype(np.float32))
+        writer.close()
+    return path

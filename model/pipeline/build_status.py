@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from model.files import read_json
+from model.pipeline.runs import STAGES
 
 BUILDS_FILE = "builds.json"
-STAGES = ("train", "encode", "analyze")
 MAPS = "maps"  # the state of a run whose t-SNE maps are being added (it can be shown already)
 
 

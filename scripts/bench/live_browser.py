@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.bench_common import emit
+from scripts.bench.common import emit
 
 DRAG_SECONDS = 2.0
 RELEASE_S = 1.0  # the rerun a release starts has begun by then
@@ -68,7 +68,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 async def _open(browser: Any, url: str) -> Any:
-    from scripts.browser import IDLE, LIVE
+    from scripts.bench.browser import IDLE, LIVE
 
     context = await browser.new_context(viewport={"width": 1400, "height": 1100})
     page = await context.new_page()
@@ -79,14 +79,14 @@ async def _open(browser: Any, url: str) -> Any:
 
 
 async def _paints(page: Any) -> int:
-    from scripts.browser import LIVE
+    from scripts.bench.browser import LIVE
 
     return int(await page.locator(LIVE).first.get_attribute("data-paints"))
 
 
 async def _drag(page: Any, pid: int, seconds: float = DRAG_SECONDS) -> tuple[int, float, int]:
     """A mouse drag along the scale slider: (paints, server CPU seconds, mouse moves)."""
-    from scripts.browser import IDLE, LIVE
+    from scripts.bench.browser import IDLE, LIVE
 
     slider = page.locator(f"{LIVE} input[type=range]").first
     box = await slider.bounding_box()
@@ -108,7 +108,7 @@ async def _drag(page: Any, pid: int, seconds: float = DRAG_SECONDS) -> tuple[int
 
 async def _presses(page: Any, moves: int, seed: int) -> list[float]:
     """ms from each ArrowRight to the canvas's next paint."""
-    from scripts.browser import LIVE
+    from scripts.bench.browser import LIVE
 
     pause = random.Random(seed)
     slider = page.locator(f"{LIVE} input[type=range]").first
@@ -131,7 +131,7 @@ async def _room(url: str, pid: int, sessions: int) -> list[tuple[int, float, int
     """`sessions` people, each in their own chromium, dragging at once."""
     from playwright.async_api import async_playwright
 
-    from scripts.browser import launch_options
+    from scripts.bench.browser import launch_options
 
     async with async_playwright() as playwright:
         browsers = [await playwright.chromium.launch(**launch_options()) for _ in range(sessions)]
@@ -146,10 +146,10 @@ async def _room(url: str, pid: int, sessions: int) -> list[tuple[int, float, int
                 await browser.close()
 
 
-async def _one_person(url: str, pid: int, presses: int) -> dict[str, Any]:
+async def _one_person(url: str, pid: int, presses: int, drags: int) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
-    from scripts.browser import launch_options
+    from scripts.bench.browser import launch_options
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**launch_options())
@@ -162,7 +162,7 @@ async def _one_person(url: str, pid: int, presses: int) -> dict[str, Any]:
             cpu = _cpu_seconds(pid)
             await asyncio.sleep(DRAG_SECONDS)  # the server's CPU with the page open and idle
             idle = _cpu_seconds(pid) - cpu
-            drags = [await _drag(page, pid) for _ in range(3)]
+            drags = [await _drag(page, pid) for _ in range(drags)]
             await asyncio.sleep(1.0)  # the last release's rerun is over
             times = await _presses(page, presses, seed=0)
             parts = await page.evaluate(_PARTS)
@@ -178,7 +178,7 @@ def measure(
     """Every browser-decoding figure of `run` on the dashboard at `url` (server process `pid`),
     under the figure names' `name`."""
     page_url = f"{url}/sample?run={run}"
-    person = asyncio.run(_one_person(page_url, pid, sizes["live_moves"]))
+    person = asyncio.run(_one_person(page_url, pid, sizes["live_moves"], sizes["drags"]))
     backend = {"backend": person["backend"], **shape}
     emit(f"live_browser_first_view_seconds_{name}", person["first_view"], "s",
          downloads="runtime and decoder, no cache", **person["stages"], **backend)  # fmt: skip
@@ -207,10 +207,10 @@ def measure(
 
 
 def bench_live_browser(workdir: Path, sizes: dict[str, int]) -> None:
-    from scripts.bench_live import RUN as LIVE_RUN
-    from scripts.bench_live import live_artifacts
-    from scripts.bench_serve import demo_artifacts
-    from scripts.browser import dashboard_server
+    from scripts.bench.browser import dashboard_server
+    from scripts.bench.live import RUN as LIVE_RUN
+    from scripts.bench.live import live_artifacts
+    from scripts.bench.serve import demo_artifacts
 
     demo = demo_artifacts(workdir, sizes["serve_images"])
     with dashboard_server(demo, log=workdir / "live_browser_demo.log") as served:

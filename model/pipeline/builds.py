@@ -12,18 +12,18 @@ import dataclasses
 import os
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from model.analysis.stage import AnalysisConfig
-from model.build_status import BUILDS_FILE, MAPS, STAGES, BuildStatus, RunProgress
 from model.config import RunConfig
 from model.files import write_json
 from model.locks import exclusive
-from model.runs import ArtifactLayout
-from model.stages import (
+from model.pipeline.analysis import AnalysisConfig
+from model.pipeline.build_status import BUILDS_FILE, MAPS, BuildStatus, RunProgress
+from model.pipeline.runs import STAGES, ArtifactLayout
+from model.pipeline.stages import (
     StageReport,
     analysis_config,
     analyze_stage,
@@ -64,8 +64,10 @@ def build_runs(
     maps: MapsWhen = "with",
     analysis: AnalysisConfig | None = None,
     progress: bool = True,
+    on_stage: Callable[[StageReport], None] | None = None,
 ) -> None:
-    """Train, encode and analyze each run of `runs` (name: config) in order.
+    """Train, encode and analyze each run of `runs` (name: config) in order; `on_stage` hears
+    what each stage did.
 
     `maps`: "with" analyses each run with its t-SNE maps; "skip" without them; "last" without
     them first, then adds the maps of every run at the end, so every run can be looked at
@@ -77,13 +79,17 @@ def build_runs(
     with exclusive(layout.root / BUILD_LOCK, f"the build under {layout.root}"):
         status = _StatusFile(layout.root, list(runs))
         without_maps = dataclasses.replace(analysis, tsne_variants=())
-        plan = _Plan(layout, status, progress, analysis, without_maps)
+        plan = _Plan(layout, status, progress, analysis, without_maps, on_stage or _ignore)
         for run, config in runs.items():
             first = analysis if maps == "with" else without_maps
             plan.build(run, config, STAGES, first, "ready" if maps != "last" else MAPS)
         if maps == "last":
             for run, config in runs.items():
                 plan.build(run, config, ("analyze",), analysis, "ready")
+
+
+def _ignore(report: StageReport) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class _Plan:
     progress: bool
     with_maps: AnalysisConfig
     without_maps: AnalysisConfig
+    on_stage: Callable[[StageReport], None]
 
     def build(
         self,
@@ -108,7 +115,7 @@ class _Plan:
             for stage in stages:
                 state = MAPS if adding_maps else stage
                 self.status.set(run, state)
-                print(self._run(run, config, stage, state, analysis).message, flush=True)
+                self.on_stage(self._run(run, config, stage, state, analysis))
         except Exception:
             self.status.set(run, "failed", detail=f"the {stage} stage failed")
             raise

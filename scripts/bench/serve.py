@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.bench_common import emit, in_child, synthetic_set
-from scripts.bench_live import RUN as LIVE_RUN
-from scripts.bench_live import live_artifacts, untrained_run
+from scripts.bench.common import emit, in_child, synthetic_set
+from scripts.bench.live import RUN as LIVE_RUN
+from scripts.bench.live import live_artifacts, untrained_run
 
 DEMO_RUNS = ("demo", "demo-ae", "demo-tiny-kl")
 FACES = 28
@@ -31,10 +31,10 @@ ROUNDS = 3  # turns of the ONNX and the XLA process
 def demo_artifacts(workdir: Path, count: int) -> Path:
     """Three runs of the quick start's architectures, random weights, over `count` synthetic
     faces, encoded and analysed (one small t-SNE map). Built once, then reused."""
-    from model.analysis.stage import AnalysisConfig
     from model.config import preset
-    from model.runs import ArtifactLayout, Run
-    from model.stages import analyze_stage, encode_stage
+    from model.pipeline.analysis import AnalysisConfig
+    from model.pipeline.runs import ArtifactLayout, Run
+    from model.pipeline.stages import analyze_stage, encode_stage
 
     layout = ArtifactLayout(workdir / f"serve_{count}")
     source = synthetic_set(workdir, count, 64)
@@ -59,7 +59,7 @@ def open_every_page(url: str, run: str) -> None:
     """Each dashboard page of `run` once in a new chromium, each until its rerun finished."""
     from playwright.sync_api import sync_playwright
 
-    from scripts.browser import IDLE, launch_options
+    from scripts.bench.browser import IDLE, launch_options
     from scripts.serve import REPO
 
     with sync_playwright() as playwright:
@@ -72,7 +72,7 @@ def open_every_page(url: str, run: str) -> None:
 
 
 def _serving(artifacts: Path, run: str, what: str, workdir: Path, **shape: Any) -> None:
-    from scripts.browser import dashboard_server, peak_rss_mib
+    from scripts.bench.browser import dashboard_server, peak_rss_mib
 
     with dashboard_server(artifacts, log=workdir / f"serve_{what}.log") as served:
         emit(f"serve_start_to_answer_seconds_{what}", served.answered_s, "s", **shape)
@@ -90,7 +90,7 @@ class XlaDecoder:
     def __init__(self, path: Path) -> None:
         import tensorflow as tf
 
-        from model.training import load_network
+        from model.network_files import load_network
 
         network = load_network(path)
         self.z_dim = int(network.input_shape[-1])
@@ -121,7 +121,8 @@ def _sample_moves(kind: str, train_dir: str, moves: int) -> dict[str, Any]:
 
     from model.generation import sample_latents, sharpen
     from model.grid import image_grid
-    from model.onnx_decoder import ONNX_FILE, OnnxDecoder
+    from model.network_files import ONNX_FILE
+    from model.onnx_decoder import OnnxDecoder
 
     decoder = (
         OnnxDecoder(Path(train_dir) / ONNX_FILE)
@@ -145,7 +146,7 @@ def _sample_moves(kind: str, train_dir: str, moves: int) -> dict[str, Any]:
 
 def bench_serve(workdir: Path, sizes: dict[str, int]) -> None:
     """Serving without TensorFlow: start, memory, and the decode against the XLA one."""
-    from scripts.browser import browser_missing
+    from scripts.bench.browser import browser_missing
 
     train_dir = live_artifacts(workdir, sizes["live_latents"]) / "runs" / LIVE_RUN / "train"
     runs: dict[str, list[dict[str, Any]]] = {"onnx": [], "keras_xla": []}

@@ -1,29 +1,17 @@
-"""The Dimensions page (per-dimension use, traversals) and the model card's active units,
-run headless with AppTest on the tiny VAE and AE runs."""
+"""The Dimensions page: per-dimension use (KL, Var(mu), active units) and latent traversals."""
 
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
 
-from tests.pages import open_page
-
-
-def _image_urls(at: AppTest) -> list[str]:
-    return [url for element in at.get("image") for url in element.value]
-
-
-def _active_units(run_dir: Path, name: str) -> int:
-    mu = np.load(run_dir / "latents" / f"{name}.npy")
-    return int((mu.var(axis=0, ddof=1) > 0.01).sum())
+from tests.support import active_units, image_urls, open_page
 
 
 def test_dimensions_page_counts_active_units_and_sorts_by_kl(monkeypatch, built_runs):
     root = built_runs / "artifacts"
     at = open_page(monkeypatch, root, "dimensions")
-    assert at.metric[0].value == f"{_active_units(root / 'runs' / 'tiny', 'mu')} of 8"
+    assert at.metric[0].value == f"{active_units(root / 'runs' / 'tiny', 'mu')} of 8"
     assert at.metric[1].value.endswith("nats")
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     mu = np.load(root / "runs" / "tiny" / "latents" / "mu.npy").astype(np.float64)
@@ -38,17 +26,17 @@ def test_dimensions_page_counts_active_units_and_sorts_by_kl(monkeypatch, built_
 
 def test_traversal_grid_follows_the_point_and_the_dimensions(monkeypatch, built_runs):
     at = open_page(monkeypatch, built_runs / "artifacts", "dimensions")
-    first = _image_urls(at)
+    first = image_urls(at)
     assert len(first) == 1 and at.multiselect(key="traverse_dims_kl").value  # top 8 of 8
     assert "t = -3, -2.25" in at.get("image")[0].captions[0]
     at.multiselect(key="traverse_dims_kl").set_value([0, 5]).run()
     assert not at.exception
-    two_rows = _image_urls(at)
+    two_rows = image_urls(at)
     assert two_rows != first
     at.radio(key="traverse_from").set_value("data point").run()
     at.number_input(key="traverse_row").set_value(7).run()
     assert not at.exception
-    assert _image_urls(at) != two_rows and "From image 7" in at.get("image")[0].captions[0]
+    assert image_urls(at) != two_rows and "From image 7" in at.get("image")[0].captions[0]
     at.multiselect(key="traverse_dims_kl").set_value([]).run()
     assert "Pick at least one dimension" in at.info[0].value
 
@@ -58,8 +46,8 @@ def test_an_ae_is_told_that_kl_does_not_apply(monkeypatch, with_ae):
     assert at.metric[1].value == "does not apply"
     assert "autoencoder" in at.info[0].value and "KL to the prior" in at.info[0].value
     assert at.radio(key="dims_by").options == ["Var(mu) across the data"]
-    assert at.metric[0].value == f"{_active_units(with_ae / 'runs' / 'tiny-ae', 'z')} of 8"
-    assert len(_image_urls(at)) == 1  # traversals work without mu
+    assert at.metric[0].value == f"{active_units(with_ae / 'runs' / 'tiny-ae', 'z')} of 8"
+    assert len(image_urls(at)) == 1  # traversals work without mu
 
 
 def test_a_tiny_kl_run_is_told_why_kl_says_little(monkeypatch, built_runs, tmp_path):
@@ -83,10 +71,3 @@ def test_an_analysis_from_before_the_page_names_the_command(monkeypatch, built_r
     at = open_page(monkeypatch, root, "dimensions")
     assert "made before zspace computed `dimensions`" in at.warning[0].value
     assert at.code[0].value == "python -m scripts.analyze --run tiny"
-
-
-def test_model_card_shows_the_active_units(monkeypatch, built_runs):
-    root = built_runs / "artifacts"
-    at = open_page(monkeypatch, root, "overview")
-    card = " ".join(at.table[0].value["value"])
-    assert f"{_active_units(root / 'runs' / 'tiny', 'mu')} of 8" in card

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from model.data.pipeline import epoch_order, image_batches, read_ahead
+from model.data.batches import epoch_order, image_batches, read_ahead
 from model.data.store import Dataset
-from tests.conftest import write_blob_dataset
+from tests.support import write_blob_dataset
 
 
 def test_epoch_order_is_a_seeded_permutation():

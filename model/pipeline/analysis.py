@@ -31,6 +31,7 @@ from model.analysis.radius import analyze_radius
 from model.analysis.results import save_result
 from model.analysis.tsne import tsne_maps
 from model.analysis.tsne_map import STUDY_VARIANTS
+from model.commands import command
 from model.config import check_seed
 from model.data.store import AttributeTable
 
@@ -99,7 +100,7 @@ def load_latents(directory: Path, expected_rows: int) -> Latents:
         if not path.is_file():
             if name == "z":
                 raise FileNotFoundError(
-                    f"{path} is missing; make the latents with `python -m scripts.encode`"
+                    f"{path} is missing; make the latents with `{command('encode')}`"
                 )
             arrays[name] = None
             continue
@@ -243,12 +244,6 @@ STEPS: dict[str, Callable[[_Context], None]] = {
     "density": _density,
     "attributes": _attributes,
 }
-# The steps of analyses recorded before the manifest listed them (a later step is added to such
-# an analysis without redoing these).
-FIRST_STEPS = ("radius", "components and correlations", "logvar", "pca", "tsne", "kmeans",
-               "baselines", "density", "attributes")  # fmt: skip
-
-
 def analyze_latents(
     latents: Latents,
     attributes: AttributeTable | None,

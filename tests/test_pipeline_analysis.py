@@ -9,11 +9,11 @@ import pytest
 from model.analysis.attributes import AttributeAnalysis
 from model.analysis.radius import RadiusAnalysis
 from model.analysis.results import load_result
-from model.analysis.stage import AnalysisConfig
 from model.analysis.tsne_map import TsneMap
-from model.runs import ArtifactLayout, Run, RunError
-from model.stages import analyze_stage, encode_stage, train_stage
-from tests.conftest import SMALL_ANALYSIS, tiny_config
+from model.pipeline.analysis import AnalysisConfig
+from model.pipeline.runs import ArtifactLayout, Run, RunError
+from model.pipeline.stages import analyze_stage, encode_stage, train_stage
+from tests.support import SMALL_ANALYSIS, tiny_config
 
 SMALL = AnalysisConfig(**SMALL_ANALYSIS)
 
@@ -74,7 +74,8 @@ def _as_before_dimensions(run_dir) -> None:
     """Make the run's analysis look as one made before the dimensions step existed."""
     manifest = json.loads((run_dir / "manifest.json").read_text())
     stage = manifest["stages"]["analyze"]
-    del stage["params"]["steps"], stage["files"]["analysis/dimensions.npz"]
+    stage["params"]["steps"].remove("dimensions")
+    del stage["files"]["analysis/dimensions.npz"]
     del stage["metrics"]["active_units"], stage["metrics"]["step_seconds"]["dimensions"]
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     (run_dir / "analysis" / "dimensions.npz").unlink()

@@ -23,11 +23,10 @@ from model.data.store import Dataset
 from model.encoding import encoder_outputs
 from model.files import sha256_of
 from model.names import check_name
-from model.onnx_decoder import ONNX_FILE
+from model.network_files import DECODER_FILE, ENCODER_FILE, ONNX_FILE, load_network
 from model.onnx_export import ExportError, export_decoder
-from model.runs import ArtifactLayout, Run, RunError, dataset_id, open_for_writing
-from model.stages import StageReport, open_dataset
-from model.training import DECODER_FILE, ENCODER_FILE, load_network
+from model.pipeline.runs import ArtifactLayout, Run, RunError, open_for_writing
+from model.pipeline.stages import StageReport, open_dataset
 
 CHECK_ROWS = 32  # images of the data set both networks are tried on
 RANGE_TOLERANCE = 1e-3  # decoder output may stray this far outside [0, 1] (float rounding)
@@ -154,7 +153,7 @@ def import_model(
             raise RunError(f"{path} {what}")
     config = RunConfig(dataset=dataset_name, train=TrainConfig(seed=seed))  # checks the seed
     sources = {"encoder": sha256_of(encoder_path), "decoder": sha256_of(decoder_path)}
-    params = {"imported_sha256": sources, "dataset_id": dataset_id(dataset), "seed": seed,
+    params = {"imported_sha256": sources, "dataset_id": dataset.identity(), "seed": seed,
               "kl_factor": kl_factor}  # fmt: skip
     run_dir = layout.run(run_name)
     with open_for_writing(layout, run_name) as existing:

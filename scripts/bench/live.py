@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.bench_common import emit, in_child, synthetic_set
-from scripts.bench_live_browser import bench_live_browser
+from scripts.bench.common import emit, in_child, synthetic_set
+from scripts.bench.live_browser import bench_live_browser
 
 RUN = "live"
 PAUSE_S = (0.1, 0.4)  # a person's pause between two key presses, drawn per move
@@ -42,10 +42,10 @@ def live_artifacts(workdir: Path, count: int) -> Path:
     """An artifacts root holding run `live`: celeba architecture, random weights, `count`
     encoded synthetic 96 px faces, analysed (one small t-SNE map: the views measured here
     read no map). Built once, then reused."""
-    from model.analysis.stage import AnalysisConfig
     from model.config import preset
-    from model.runs import ArtifactLayout, Run
-    from model.stages import analyze_stage, encode_stage
+    from model.pipeline.analysis import AnalysisConfig
+    from model.pipeline.runs import ArtifactLayout, Run
+    from model.pipeline.stages import analyze_stage, encode_stage
 
     layout = ArtifactLayout(workdir / f"live_{count}")
     run_dir = layout.run(RUN)
@@ -75,17 +75,17 @@ def untrained_run(layout: Any, name: str, config: Any) -> None:
     its decoder exported to ONNX as `train` exports it."""
     from model.autoencoder import build_autoencoder
     from model.files import write_json
-    from model.onnx_decoder import ONNX_FILE
-    from model.onnx_export import export_decoder
-    from model.runs import Run, dataset_id, open_for_writing
-    from model.stages import open_dataset
-    from model.training import (
+    from model.network_files import (
         DECODER_FILE,
         ENCODER_FILE,
-        HISTORY_FILE,
+        ONNX_FILE,
         load_network,
         save_networks,
     )
+    from model.onnx_export import export_decoder
+    from model.pipeline.runs import Run, open_for_writing
+    from model.pipeline.stages import open_dataset
+    from model.training import HISTORY_FILE
 
     dataset = open_dataset(layout, config.dataset)
     model = build_autoencoder(config.model, config.train.learning_rate, config.train.seed)
@@ -100,7 +100,7 @@ def untrained_run(layout: Any, name: str, config: Any) -> None:
             run.commit(
                 "train",
                 staged,
-                {"config": config.to_dict(), "dataset_id": dataset_id(dataset)},
+                {"config": config.to_dict(), "dataset_id": dataset.identity()},
                 {"epochs": 0, "parameters": parameters, "untrained": True},
                 0.0,
                 [ENCODER_FILE, DECODER_FILE, ONNX_FILE, HISTORY_FILE],
@@ -109,7 +109,7 @@ def untrained_run(layout: Any, name: str, config: Any) -> None:
 
 async def _open(browser: Any, url: str, view: LiveView) -> tuple[Any, Any]:
     """A fresh page (its own image cache) on `view`, its faces shown; and its slider."""
-    from scripts.browser import IDLE, IMAGES
+    from scripts.bench.browser import IDLE, IMAGES
 
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
@@ -127,7 +127,7 @@ async def _walk(browser: Any, url: str, view: LiveView, moves: int, seed: int) -
     cache): at the slider's end the walk goes on in a fresh page."""
     import random
 
-    from scripts.browser import press_to_painted
+    from scripts.bench.browser import press_to_painted
 
     pause = random.Random(seed)
     page, slider = await _open(browser, url, view)
@@ -148,7 +148,7 @@ async def _sessions(url: str, view: LiveView, sessions: int, moves: int) -> list
     """`sessions` people, each in their own chromium, walking `view`'s slider at once."""
     from playwright.async_api import async_playwright
 
-    from scripts.browser import launch_options
+    from scripts.bench.browser import launch_options
 
     async with async_playwright() as playwright:
         browsers = [await playwright.chromium.launch(**launch_options()) for _ in range(sessions)]
@@ -213,7 +213,7 @@ def _sample_rerun(artifacts: str, reruns: int) -> dict[str, Any]:
 def bench_live(workdir: Path, sizes: dict[str, int]) -> None:
     """Press-to-painted latency on every live view (1 session) and in a room (4 and 8 sessions
     in the full benchmark)."""
-    from scripts.browser import browser_missing, dashboard_server
+    from scripts.bench.browser import browser_missing, dashboard_server
 
     if missing := browser_missing():
         print(f"# live benchmark skipped: {missing}")
@@ -251,7 +251,7 @@ def _streamlit_floor(workdir: Path) -> float:
     import subprocess
     import sys
 
-    from scripts.browser import free_port, wait_healthy
+    from scripts.bench.browser import free_port, wait_healthy
 
     app = workdir / "one_image_app.py"
     app.write_text(
@@ -277,7 +277,7 @@ def _first_view(url: str) -> float:
     face grid) loaded and painted."""
     from playwright.sync_api import sync_playwright
 
-    from scripts.browser import IMAGES, launch_options
+    from scripts.bench.browser import IMAGES, launch_options
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_options())

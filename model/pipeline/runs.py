@@ -26,9 +26,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from model.commands import command
+from model.commands import command, older_format
 from model.config import RunConfig
-from model.data.store import INFO_FILE, Dataset
+from model.data.store import Dataset
 from model.files import (
     file_record,
     finish_swap,
@@ -43,7 +43,7 @@ from model.files import (
 from model.locks import lock_beside
 from model.names import check_name, is_valid_name
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: before every setting and one data set identity (model.pipeline.upgrade)
 MANIFEST_FILE = "manifest.json"
 STAGES = ("train", "encode", "analyze")
 TRAIN_DIR, LATENTS_DIR, ANALYSIS_DIR = "train", "latents", "analysis"
@@ -88,11 +88,6 @@ class ArtifactLayout:
         return lock_beside(self.dataset(name), f"data set {name}")
 
 
-def dataset_id(dataset: Dataset) -> str:
-    """Identity of a data set build: the sha256 of its dataset.json (it holds the build time)."""
-    return sha256_of(dataset.path / INFO_FILE)
-
-
 def code_version() -> str:
     """The git commit of this code, with '-dirty' for uncommitted changes; 'unknown' outside git."""
     try:
@@ -104,7 +99,7 @@ def code_version() -> str:
 
 
 def _git(*args: str) -> str:
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         ["git", *args], cwd=repo, capture_output=True, text=True, check=True, timeout=10
     )
@@ -165,10 +160,7 @@ class Run:
         if missing:
             raise RunError(f"{manifest_path} lacks {', '.join(sorted(missing))}")
         if manifest["schema_version"] != SCHEMA_VERSION:
-            raise RunError(
-                f"{manifest_path} has schema_version {manifest['schema_version']}; "
-                f"this zspace reads {SCHEMA_VERSION}"
-            )
+            raise RunError(older_format(manifest_path, manifest["schema_version"], SCHEMA_VERSION))
         try:
             RunConfig.from_dict(manifest["config"])
         except (TypeError, ValueError) as error:
@@ -394,7 +386,7 @@ def _as_json(value: Any) -> Any:
 def _dataset_record(dataset: Dataset) -> dict[str, Any]:
     return {
         "name": dataset.path.name,
-        "id": dataset_id(dataset),
+        "id": dataset.identity(),
         "source": dataset.info.source.get("kind"),
         "count": dataset.info.count,
         "image_size": dataset.info.image_size,

@@ -18,13 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from model.analysis.stage import (
-    FIRST_STEPS,
-    STEPS,
-    AnalysisConfig,
-    analyze_latents,
-    load_latents,
-)
 from model.budget import check_analysis_fits, check_encoding_fits, check_training_fits
 from model.checkpoint import read_checkpoint_record
 from model.commands import command
@@ -33,10 +26,16 @@ from model.data.store import Dataset
 from model.distribute import Replicas, start_replicas
 from model.encoding import encode_dataset, latent_names
 from model.files import atomic_path
-from model.onnx_decoder import ONNX_FILE
+from model.network_files import DECODER_FILE, ENCODER_FILE, ONNX_FILE, load_network
 from model.onnx_export import ExportError, export_decoder
 from model.parallel import available_cores
-from model.runs import (
+from model.pipeline.analysis import (
+    STEPS,
+    AnalysisConfig,
+    analyze_latents,
+    load_latents,
+)
+from model.pipeline.runs import (
     ANALYSIS_DIR,
     LATENTS_DIR,
     MANIFEST_FILE,
@@ -45,15 +44,11 @@ from model.runs import (
     ArtifactLayout,
     Run,
     RunError,
-    dataset_id,
     open_for_writing,
 )
 from model.training import (
     CHECKPOINT_FILE,
-    DECODER_FILE,
-    ENCODER_FILE,
     HISTORY_FILE,
-    load_network,
     resume_key,
     train,
 )
@@ -76,7 +71,7 @@ def open_dataset(layout: ArtifactLayout, name: str) -> Dataset:
     path = layout.dataset(name)
     if not path.is_dir():
         raise RunError(
-            f"data set {path} not found; build it with `python -m scripts.prepare_data` "
+            f"data set {path} not found; build it with `{command('prepare_data')}` "
             f"(e.g. `{command('prepare_data', 'synthetic', '--name', name)}`)"
         )
     return Dataset(path)
@@ -86,9 +81,10 @@ def run_dataset(layout: ArtifactLayout, run: Run) -> Dataset:
     """The data set a run was trained on, checked to be the very same build."""
     record = run.manifest["dataset"]
     dataset = open_dataset(layout, record["name"])
-    if dataset_id(dataset) != record["id"]:
+    if dataset.identity() != record["id"]:
         raise RunError(
-            f"data set {dataset.path} was rebuilt after run {run.name} was trained on it; "
+            f"data set {dataset.path} was rebuilt after run {run.name} was trained on it, with "
+            "other images or another split; "
             f"retrain with `{command('train', '--run', run.name, '--force')}`"
         )
     return dataset
@@ -129,12 +125,13 @@ def train_stage(
     replicas = replicas or start_replicas()
     dataset = open_dataset(layout, config.dataset)
     run_dir = layout.run(run_name)
-    params = {"config": config.to_dict(), "dataset_id": dataset_id(dataset)}
+    params = {"config": config.to_dict(), "dataset_id": dataset.identity()}
     if not replicas.is_chief:
         if _chiefs_word(replicas, False):  # the chief found the run up to date
             return StageReport("train", False, f"train: {run_name} is up to date on the chief")
-        result = train(config, dataset, params["dataset_id"], run_dir / TRAINING_DIR,
-                       progress, on_epoch_end, replicas)  # fmt: skip
+        result = train(
+            config, dataset, run_dir / TRAINING_DIR, progress, on_epoch_end, replicas
+        )
         return StageReport(
             "train", True, f"train: worker {replicas.worker} trained epochs "
             f"{result.resumed_from_epoch + 1}-{config.train.epochs}; the chief wrote the run",
@@ -193,8 +190,7 @@ def _train_as_chief(
         _check_continuable(run_name, config, key, existing, run_dir / TRAIN_DIR)
     note = {"target_epochs": config.train.epochs, "replaces_run": replacing}
     try:
-        result = train(config, dataset, params["dataset_id"], partial, progress, on_epoch_end,
-                       replicas, note)  # fmt: skip
+        result = train(config, dataset, partial, progress, on_epoch_end, replicas, note)
     except KeyboardInterrupt as stop:
         raise Interrupted(_stopped(run_name, config, existing, partial)) from stop
     _export(partial / DECODER_FILE, partial / ONNX_FILE)
@@ -204,7 +200,7 @@ def _train_as_chief(
     metrics = {
         "epochs": len(result.history),
         "resumed_from_epoch": result.resumed_from_epoch,
-        **{name: final[name] for name in ("total_loss", "reco_loss", "kl_loss")},
+        **{name: final[name] for name in ("total_loss", "reconstruction_loss", "kl_loss")},
         "parameters": result.parameters,
         "train_seconds_all_epochs": round(sum(e["seconds"] for e in result.history), 2),
         "devices": replicas.describe(),
@@ -245,7 +241,7 @@ def _imported_decoder(layout: ArtifactLayout, run_name: str) -> StageReport:
             return _add_onnx_decoder(run)
     raise RunError(
         f"{run_name}: model.architecture 'imported' means networks trained elsewhere "
-        "(python -m scripts.import_model), which train cannot build; train a preset "
+        f"({command('import_model')}), which train cannot build; train a preset "
         "instead (`--preset NAME --force` replaces the run)"
     )
 
@@ -492,13 +488,10 @@ def _analyze(
 def _missing_steps(run: Run, params: dict[str, Any]) -> list[str] | None:
     """The steps the run's analysis lacks, if it ran with these params but fewer steps; None
     if other params differ."""
-    done = run.stage("analyze")["params"].get("steps")
-    older = {key: value for key, value in params.items() if key != "steps"}
-    if done is not None:
-        older["steps"] = done
-    if not run.ran_with("analyze", older) or not set(done or FIRST_STEPS) <= set(STEPS):
+    done = run.stage("analyze")["params"]["steps"]
+    if not run.ran_with("analyze", {**params, "steps": done}) or not set(done) <= set(STEPS):
         return None
-    return [name for name in STEPS if name not in (done or FIRST_STEPS)]
+    return [name for name in STEPS if name not in done]
 
 
 def _add_steps(

@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scripts.bench_common import emit, synthetic_set
-from scripts.browser import free_port
+from scripts.bench.browser import free_port
+from scripts.bench.common import emit, synthetic_set
 from scripts.serve import REPO
 
 # name: (train's --distribute, workers, extra settings)

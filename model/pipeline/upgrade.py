@@ -1,0 +1,199 @@
+"""Runs and data sets written by an older zspace, brought up to this one's formats.
+
+The one place that reads the older formats: every other reader refuses them, naming
+`python -m scripts.upgrade`, which calls `upgrade_artifacts`. From schema 1 to 2:
+
+- a data set's dataset.json records the sha256 of its image rows (builds from before that was
+  recorded get it by hashing images.npy once);
+- a run identifies its data set by the images and split (`Dataset.identity`), where it recorded
+  the hash of dataset.json, which holds the build time, so a byte-identical rebuild no longer
+  makes a run out of date;
+- a run's configs record every setting (mixed precision and the architecture were left out at
+  their defaults), and its analysis lists its steps (analyses from before the list did
+  `FIRST_STEPS`);
+- training's reconstruction loss is `reconstruction_loss` (it was `reco_loss`), in the
+  manifest, in history.json and in the checkpoints' records.
+
+Nothing is lost, and a stop at any moment leaves every run either as it was or upgraded: the
+manifest first records the files it is about to replace (old and new records), each file is
+replaced atomically, and the schema-2 manifest is written last. Upgrading again finishes a
+stopped upgrade. A data set is upgraded after every run trained on it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.config import RunConfig
+from model.data.store import IMAGES_FILE, INFO_FILE, DatasetInfo, info_identity
+from model.data.store import SCHEMA_VERSION as DATASET_SCHEMA
+from model.files import atomic_path, file_record, read_json, sha256_of, write_json
+from model.pipeline.runs import (
+    MANIFEST_FILE,
+    SCHEMA_VERSION,
+    TRAIN_DIR,
+    TRAINING_DIR,
+    ArtifactLayout,
+    Run,
+    RunError,
+)
+
+OLDER = 1  # the schema this module reads
+FIRST_STEPS = ("radius", "components and correlations", "logvar", "pca", "tsne", "kmeans",
+               "baselines", "density", "attributes")  # fmt: skip
+RENAMED_METRICS = {"reco_loss": "reconstruction_loss"}
+HISTORY_FILE = "history.json"
+CHECKPOINT_FILE = "checkpoint.npz"
+
+
+def upgrade_artifacts(
+    layout: ArtifactLayout, report: Callable[[str], None] = lambda line: None
+) -> int:
+    """Upgrade every run and data set under `layout` written in schema 1; how many were
+    (`report` hears each).
+    Each is upgraded under its lock; one that another command is writing raises `Busy`."""
+    datasets = _older_datasets(layout)
+    upgraded = 0
+    for path in layout.runs():
+        if read_json(path / MANIFEST_FILE).get("schema_version") != OLDER:
+            continue
+        with layout.run_lock(path.name):
+            _upgrade_run(path, datasets)
+        upgraded += 1
+        report(f"upgraded run {path.name}")
+    for name, (info, _) in datasets.items():
+        with layout.dataset_lock(name):
+            write_json(layout.dataset(name) / INFO_FILE, info.to_dict())
+        upgraded += 1
+        report(f"upgraded data set {name}")
+    return upgraded
+
+
+def _older_datasets(layout: ArtifactLayout) -> dict[str, tuple[DatasetInfo, str]]:
+    """Every schema-1 data set: its schema-2 info, and the identity runs recorded for it then
+    (the sha256 of its dataset.json)."""
+    found = {}
+    folder = layout.root / "datasets"
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        info_path = path / INFO_FILE
+        if not info_path.is_file():
+            continue
+        data = read_json(info_path)
+        if data.get("schema_version") != OLDER:
+            continue
+        if not data.get("images_sha256"):
+            offset = np.load(path / IMAGES_FILE, mmap_mode="r").offset
+            data["images_sha256"] = sha256_of(path / IMAGES_FILE, start=offset)
+        data["schema_version"] = DATASET_SCHEMA
+        found[path.name] = (DatasetInfo.from_dict(data, str(info_path)), sha256_of(info_path))
+    return found
+
+
+def _upgrade_run(path: Path, datasets: dict[str, tuple[DatasetInfo, str]]) -> None:
+    """Upgrade the schema-1 run at `path` (its lock held)."""
+    old = read_json(path / MANIFEST_FILE)
+    if "pending" in old:  # a commit a killed command left: finish or undo it first
+        Run(path, old).recover()
+        old = read_json(path / MANIFEST_FILE)
+    info, old_id = datasets.get(old["dataset"]["name"], (None, None))
+    new_id = info_identity(info) if info is not None else None
+
+    def identity(recorded: str) -> str:
+        return new_id if new_id is not None and recorded == old_id else recorded
+
+    journal = old.get("upgrading") or _plan(path, old, identity)
+    write_json(path / MANIFEST_FILE, {**old, "upgrading": journal})
+    for relative, records in journal["files"].items():
+        _replace(path / relative, records, identity)
+    write_json(path / MANIFEST_FILE, journal["manifest"])
+
+
+def _plan(path: Path, old: dict[str, Any], identity: Callable[[str], str]) -> dict[str, Any]:
+    """The schema-2 manifest and, for each file to rewrite, its old and new records."""
+    manifest = copy.deepcopy(old)
+    manifest["schema_version"] = SCHEMA_VERSION
+    manifest["config"] = _config(manifest["config"])
+    manifest["dataset"]["id"] = identity(manifest["dataset"]["id"])
+    stages = manifest["stages"]
+    files: dict[str, dict[str, Any]] = {}
+    if "train" in stages:
+        train = stages["train"]
+        if "config" in train["params"]:
+            train["params"]["config"] = _config(train["params"]["config"])
+        if "dataset_id" in train["params"]:
+            train["params"]["dataset_id"] = identity(train["params"]["dataset_id"])
+        train["metrics"] = _renamed(train["metrics"])
+        for name in (HISTORY_FILE, CHECKPOINT_FILE):
+            relative = f"{TRAIN_DIR}/{name}"
+            if relative in train["files"]:
+                new = _converted(path / relative, train["files"][relative], identity)
+                files[relative] = {"old": train["files"][relative], "new": new}
+                train["files"][relative] = new
+    for name in (HISTORY_FILE, CHECKPOINT_FILE):  # an unfinished training's, not recorded
+        relative = f"{TRAINING_DIR}/{name}"
+        if (path / relative).is_file():
+            record = file_record(path / relative)
+            files[relative] = {"old": record, "new": _converted(path / relative, record, identity)}
+    if "analyze" in stages:
+        stages["analyze"]["params"].setdefault("steps", list(FIRST_STEPS))
+    return {"manifest": manifest, "files": files}
+
+
+def _converted(path: Path, record: dict[str, Any], identity: Callable[[str], str]) -> dict:
+    """The record `path` will have once upgraded; refused if it is not the file recorded."""
+    if file_record(path) != record:
+        raise RunError(
+            f"{path} does not match its run's manifest (changed since it was written), so it "
+            "cannot be upgraded; rebuild the run's training with `--force`, or remove the file"
+        )
+    upgraded = _upgraded_bytes(path, identity)
+    return {"sha256": hashlib.sha256(upgraded).hexdigest(), "size": len(upgraded)}
+
+
+def _replace(path: Path, records: dict[str, Any], identity: Callable[[str], str]) -> None:
+    """Replace `path` by its upgraded form, unless an earlier upgrade did."""
+    current = file_record(path)
+    if current == records["new"]:
+        return
+    if current != records["old"]:
+        raise RunError(f"{path} changed while its run was being upgraded; upgrade it again")
+    upgraded = _upgraded_bytes(path, identity)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(upgraded)
+
+
+def _upgraded_bytes(path: Path, identity: Callable[[str], str]) -> bytes:
+    """history.json with the metrics renamed, or a checkpoint with its record upgraded."""
+    if path.name == HISTORY_FILE:
+        history = [_renamed(epoch) for epoch in read_json(path)]
+        return (json.dumps(history, indent=2) + "\n").encode()
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files}
+    record = json.loads(arrays["record"].tobytes().decode())
+    record["history"] = [_renamed(epoch) for epoch in record.get("history", [])]
+    if "resume_key" in record:
+        key = record["resume_key"]
+        config = _config(key["config"])
+        config["train"].pop("epochs")  # resume keys leave the epochs out
+        record["resume_key"] = {"config": config, "dataset_id": identity(key["dataset_id"])}
+    arrays["record"] = np.frombuffer(json.dumps(record).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _config(data: dict[str, Any]) -> dict[str, Any]:
+    """A recorded config with every setting (those it left out at their defaults filled in)."""
+    return json.loads(json.dumps(RunConfig.from_dict(data).to_dict()))
+
+
+def _renamed(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {RENAMED_METRICS.get(key, key): value for key, value in metrics.items()}

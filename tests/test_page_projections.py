@@ -1,0 +1,89 @@
+"""The Projections page: PCA planes, latent axes and t-SNE maps, coloured and zoomed; a picked
+point's image, reconstruction and neighbours."""
+
+import numpy as np
+import pytest
+
+from tests.support import chart_figure, image_captions, open_page, title
+
+
+def test_projections_switches_pca_planes_latent_axes_and_tsne_maps(monkeypatch, built_runs):
+    app = open_page(monkeypatch, built_runs / "artifacts", "projections")
+    assert len(app.get("plotly_chart")) == 2  # the map and the explained variance
+    pca_12 = chart_figure(app)
+    assert title(pca_12).startswith("PCA plane 1-2 of 96")
+    assert pca_12["data"][0]["type"] == "scattergl"
+    assert title(chart_figure(app, 1)).startswith("Explained variance")
+
+    app.sidebar.number_input(key="proj_pc_y").set_value(4).run()
+    pca_14 = chart_figure(app)
+    assert title(pca_14).startswith("PCA plane 1-4")
+    assert pca_14["data"][0]["y"] != pca_12["data"][0]["y"]
+    assert pca_14["data"][0]["x"] == pca_12["data"][0]["x"]
+    assert app.sidebar.button(key="proj_plane_8_35").disabled  # the run keeps 6 components
+    app.sidebar.button(key="proj_plane_1_2").click().run()
+    assert title(chart_figure(app)).startswith("PCA plane 1-2")
+
+    app.sidebar.radio(key="proj_view").set_value("axes").run()
+    app.sidebar.number_input(key="proj_ax_x").set_value(7).run()
+    axes = chart_figure(app)
+    assert title(axes).startswith("Latent components 7 and 1")
+    assert axes["layout"]["xaxis"]["title"]["text"] == "z[7]"
+
+    app.sidebar.radio(key="proj_view").set_value("tsne").run()
+    assert app.sidebar.selectbox(key="proj_tsne").options == ["pca2_ee12_p30", "raw_ee16_p10"]
+    first = chart_figure(app)
+    assert "pca2_ee12_p30" in title(first) and "KL" in title(first)
+    assert any("perplexity 30" in c.value and "first 2 PCs" in c.value for c in app.caption)
+    app.sidebar.selectbox(key="proj_tsne").set_value("raw_ee16_p10").run()
+    second = chart_figure(app)
+    assert "raw_ee16_p10" in title(second)
+    assert second["data"][0]["x"] != first["data"][0]["x"]
+    assert any("perplexity 10" in c.value and "exaggeration 16" in c.value for c in app.caption)
+
+
+def test_projections_colour_and_zoom(monkeypatch, built_runs):
+    app = open_page(monkeypatch, built_runs / "artifacts", "projections")
+    app.sidebar.selectbox(key="proj_colour").set_value("Left").run()
+    names = [trace.get("name") for trace in chart_figure(app)["data"]]
+    assert names[:2] == ["not Left", "Left"]
+    app.sidebar.selectbox(key="proj_colour").set_value("brightness").run()
+    assert chart_figure(app)["data"][0]["marker"]["showscale"] is True
+
+    zoom = app.sidebar.select_slider(key="proj_zoom")
+    assert zoom.value == "full"
+    side = zoom.options[-1]  # the smallest square offered
+    zoom.set_value(float(side)).run()
+    x_range = chart_figure(app)["layout"]["xaxis"]["range"]
+    assert x_range[1] - x_range[0] == pytest.approx(float(side))
+
+
+def test_entering_a_row_shows_its_image_reconstruction_and_neighbours(monkeypatch, built_runs):
+    app = open_page(monkeypatch, built_runs / "artifacts", "projections")
+    app.number_input(key="proj_row").set_value(5).run()
+    assert not app.exception
+    point, neighbours = image_captions(app)[:2]
+    assert point == ["row 5", "reconstruction (from mu)"]
+    rows = [int(caption.split(":")[0]) for caption in neighbours]
+    # the 8 nearest other encoded points, nearest first
+    z = np.load(built_runs / "artifacts" / "runs" / "tiny" / "latents" / "z.npy")
+    distances = np.linalg.norm(z - z[5], axis=1)
+    distances[5] = np.inf
+    assert rows == list(np.argsort(distances, kind="stable")[:8])
+    # the map marks the chosen point and its neighbours
+    marks = {trace["name"]: trace for trace in chart_figure(app)["data"][1:]}
+    assert set(marks) == {"nearest neighbours", "row 5"}
+    assert app.get("download_button")  # the PNG of the point and its neighbours
+
+    app.sidebar.slider(key="proj_k").set_value(3).run()
+    assert len(image_captions(app)[1]) == 3
+    app.sidebar.toggle(key="proj_marks").set_value(False).run()  # keeps the browser's zoom
+    assert len(chart_figure(app)["data"]) == 1 and len(image_captions(app)[1]) == 3
+
+
+def test_projections_works_for_an_ae(monkeypatch, with_ae):
+    at = open_page(monkeypatch, with_ae, "projections", run="tiny-ae")
+    assert image_captions(at)[0][1] == "reconstruction (from z)"
+    at.sidebar.radio(key="proj_view").set_value("tsne").run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="proj_tsne").options == ["raw_ee16_p10"]

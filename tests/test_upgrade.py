@@ -1,0 +1,140 @@
+"""Runs and data sets of schema 1 (as the zspace of 2026-11 wrote them), upgraded in place."""
+
+import io
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from model.checkpoint import read_checkpoint_record
+from model.data.store import INFO_FILE, Dataset
+from model.files import file_record, read_json, sha256_of, write_json
+from model.pipeline import upgrade
+from model.pipeline.analysis import AnalysisConfig
+from model.pipeline.runs import MANIFEST_FILE, ArtifactLayout, Run, RunError
+from model.pipeline.stages import analyze_stage, encode_stage, run_dataset, train_stage
+from model.training import resume_key
+from scripts.upgrade import main as upgrade_command
+from tests.support import SMALL_ANALYSIS, tiny_config
+
+OLD_NAMES = {"reconstruction_loss": "reco_loss"}
+
+
+def _old_metrics(metrics: dict) -> dict:
+    return {OLD_NAMES.get(key, key): value for key, value in metrics.items()}
+
+
+def _old_config(config: dict) -> dict:
+    """As schema 1 recorded it: mixed precision and the architecture left out at defaults."""
+    config = json.loads(json.dumps(config))
+    if config["train"].get("mixed_precision") is False:
+        del config["train"]["mixed_precision"]
+    if config["model"].get("architecture") == "convolutional":
+        del config["model"]["architecture"]
+    return config
+
+
+def write_schema_1(root, hash_images: bool = True) -> None:
+    """Turn the artifacts under `root` (one run, `tiny`, on `blobs`) into schema 1's form."""
+    dataset_dir, run_dir = root / "datasets" / "blobs", root / "runs" / "tiny"
+    info = read_json(dataset_dir / INFO_FILE)
+    info["schema_version"] = 1
+    if not hash_images:
+        info["images_sha256"] = ""  # built before the hash was recorded
+    write_json(dataset_dir / INFO_FILE, info)
+    old_id = sha256_of(dataset_dir / INFO_FILE)
+    manifest = read_json(run_dir / MANIFEST_FILE)
+    manifest["schema_version"] = 1
+    manifest["config"] = _old_config(manifest["config"])
+    manifest["dataset"]["id"] = old_id
+    train = manifest["stages"]["train"]
+    train["params"] = {"config": _old_config(train["params"]["config"]), "dataset_id": old_id}
+    train["metrics"] = _old_metrics(train["metrics"])
+    history_path = run_dir / "train" / "history.json"
+    write_json(history_path, [_old_metrics(epoch) for epoch in read_json(history_path)])
+    checkpoint = run_dir / "train" / "checkpoint.npz"
+    with np.load(checkpoint) as data:
+        arrays = {key: data[key] for key in data.files}
+    record = json.loads(arrays["record"].tobytes().decode())
+    record["history"] = [_old_metrics(epoch) for epoch in record["history"]]
+    old_key = record["resume_key"]
+    record["resume_key"] = {"config": _old_config(old_key["config"]), "dataset_id": old_id}
+    arrays["record"] = np.frombuffer(json.dumps(record).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    checkpoint.write_bytes(buffer.getvalue())
+    for path in (history_path, checkpoint):
+        train["files"][f"train/{path.name}"] = file_record(path)
+    del manifest["stages"]["analyze"]["params"]["steps"]  # listed since schema 2
+    write_json(run_dir / MANIFEST_FILE, manifest)
+
+
+@pytest.fixture
+def older(built_runs, tmp_path):
+    root = tmp_path / "artifacts"
+    shutil.copytree(built_runs / "artifacts", root)
+    return ArtifactLayout(root)
+
+
+@pytest.mark.parametrize("hash_images", [True, False])
+def test_an_older_run_is_upgraded_keeping_everything(older, hash_images):
+    before = {p.name: p.read_bytes() for p in (older.run("tiny") / "latents").iterdir()}
+    write_schema_1(older.root, hash_images)
+    with pytest.raises(RunError, match="older zspace .*`python -m scripts.upgrade`"):
+        Run.open(older.run("tiny"))
+    with pytest.raises(ValueError, match="older zspace .*`python -m scripts.upgrade`"):
+        Dataset(older.dataset("blobs"))
+
+    assert upgrade.upgrade_artifacts(older) == 2
+    run = Run.open(older.run("tiny"))
+    run.check("train", "encode", "analyze")
+    dataset = run_dataset(older, run)  # the same images and split: the same data set
+    assert run.manifest["dataset"]["id"] == dataset.identity()
+    assert {p.name: p.read_bytes() for p in (run.path / "latents").iterdir()} == before
+    assert "reconstruction_loss" in read_json(run.path / "train" / "history.json")[0]
+    record = read_checkpoint_record(run.path / "train" / "checkpoint.npz")
+    assert record["resume_key"] == resume_key(run.config, dataset.identity())
+    assert "reconstruction_loss" in record["history"][0]
+    # nothing is redone: training and latents are current, and the analysis (from before the
+    # manifest listed its steps) gets only the step added since then
+    assert not train_stage(older, "tiny", tiny_config(), progress=False).ran
+    assert not encode_stage(older, "tiny", batch_size=40, progress=False).ran
+    analysis = AnalysisConfig(**SMALL_ANALYSIS)
+    added = analyze_stage(older, "tiny", analysis, progress=False)
+    assert added.message.startswith("analyze: added dimensions ->")
+    assert not analyze_stage(older, "tiny", analysis, progress=False).ran
+    assert upgrade.upgrade_artifacts(older) == 0
+
+
+def test_an_upgrade_stopped_midway_is_finished_by_the_next(older, monkeypatch):
+    write_schema_1(older.root)
+    real = upgrade._replace
+    calls = []
+
+    def stop_after_one(path, records, identity):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(path)
+        real(path, records, identity)
+
+    monkeypatch.setattr(upgrade, "_replace", stop_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        upgrade.upgrade_artifacts(older)
+    assert read_json(older.run("tiny") / MANIFEST_FILE)["schema_version"] == 1
+    monkeypatch.setattr(upgrade, "_replace", real)
+    assert upgrade_command(["--artifacts", str(older.root)]) == 0
+    run = Run.open(older.run("tiny"))
+    run.check("train", "encode", "analyze")
+    assert "upgrading" not in run.manifest
+
+
+def test_a_damaged_older_file_is_named_and_nothing_changes(older, capsys):
+    write_schema_1(older.root)
+    history = older.run("tiny") / "train" / "history.json"
+    history.write_text("[]\n")
+    manifest = (older.run("tiny") / MANIFEST_FILE).read_bytes()
+    assert upgrade_command(["--artifacts", str(older.root)]) == 2
+    assert "history.json does not match its run's manifest" in capsys.readouterr().err
+    assert (older.run("tiny") / MANIFEST_FILE).read_bytes() == manifest
+    assert read_json(older.dataset("blobs") / INFO_FILE)["schema_version"] == 1
