@@ -9,11 +9,13 @@ import streamlit as st
 
 from app import loaders
 from app.build_progress import runs_being_built, show_build_progress
+from model.commands import command
 from model.network_files import ONNX_FILE
 from model.pipeline.runs import (
     ANALYSIS_DIR,
     TRAIN_DIR,
     ArtifactLayout,
+    OlderRun,
     Run,
     RunError,
     stage_command,
@@ -65,11 +67,11 @@ def run_picker() -> None:
     st.query_params[RUN_KEY] = choice
 
 
-def show_missing(message: str, command: str) -> None:
+def show_missing(message: str, fix: str) -> None:
     """Say what is missing and the command that makes it, then stop the page (no traceback)."""
     st.warning(message)
     st.markdown("Make it with:")
-    st.code(command, language="bash")
+    st.code(fix, language="bash")
     st.stop()
 
 
@@ -84,6 +86,8 @@ def current_run() -> Run:
         show_missing(f"No runs under `{root}/runs/` yet.", "python -m scripts.quickstart")
     try:
         return loaders.open_run(str(layout().run(name)))
+    except OlderRun as error:
+        show_missing(str(error), command("upgrade"))
     except (RunError, ValueError) as error:
         show_missing(str(error), stage_command("train", name))
     raise AssertionError("unreachable: show_missing stops the page")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from scripts import serve
-from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
+from scripts.common import DEFAULT_ARTIFACTS, command_parser
 
 FIRST_RUN = "demo"
 ALL_RUNS = (FIRST_RUN, "demo-ae", "demo-tiny-kl")
@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:  # before minutes of building, not after
         print(f"error: {problem}", file=sys.stderr)
         return 1
-    if code := run(lambda: upgrade_older(args.artifacts), tensorflow=False):
-        return code
+    if code := run_command(["upgrade", "--quiet", "--artifacts", str(args.artifacts)]):
+        return code  # an older run or data set that cannot be upgraded: the step said why
     todo = "all" if args.no_app else what_to_build(args.artifacts)
     if todo == "all":
         code = build_first_run(args)
@@ -69,14 +69,6 @@ _SERVING = {
     "own": "{runs}/ holds your own runs and none of the demo runs: serving them, building "
     "nothing (`python -m scripts.build` builds the demo runs)",
 }
-
-
-def upgrade_older(artifacts: Path) -> None:
-    """Runs and data sets an older zspace wrote, upgraded in place (scripts.upgrade)."""
-    from model.pipeline.runs import ArtifactLayout
-    from model.pipeline.upgrade import upgrade_artifacts
-
-    upgrade_artifacts(ArtifactLayout(artifacts), report=lambda line: print(f"== {line}"))
 
 
 def what_to_build(artifacts: Path) -> ToDo:

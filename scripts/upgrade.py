@@ -16,6 +16,7 @@ from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 def main(argv: list[str] | None = None) -> int:
     parser = command_parser("upgrade", __doc__)
     parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
+    parser.add_argument("--quiet", action="store_true", help="say nothing when nothing is older")
     args = parser.parse_args(argv)
 
     def body() -> None:
@@ -23,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         from model.pipeline.upgrade import upgrade_artifacts
 
         count = upgrade_artifacts(ArtifactLayout(args.artifacts), report=print)
-        print(f"upgrade: {count or 'nothing'} upgraded under {args.artifacts}")
+        if count or not args.quiet:
+            print(f"upgrade: {count or 'nothing'} upgraded under {args.artifacts}")
 
     return run(body, tensorflow=False)
 

@@ -63,3 +63,17 @@ def with_ae(built_runs, tmp_path_factory):
 def artifacts(built_runs):
     """`built_runs`' analysed artifacts root (read only: tests that change files copy it)."""
     return built_runs / "artifacts"
+
+
+@pytest.fixture
+def encoded(built_runs, tmp_path) -> ArtifactLayout:
+    """A writable copy of `built_runs`' run `tiny`, trained and encoded, not analysed."""
+    shutil.copytree(built_runs / "encoded", tmp_path / "artifacts")
+    return ArtifactLayout(tmp_path / "artifacts")
+
+
+@pytest.fixture
+def analyzed(built_runs, tmp_path) -> ArtifactLayout:
+    """A writable copy of `built_runs`' analysed artifacts."""
+    shutil.copytree(built_runs / "artifacts", tmp_path / "artifacts")
+    return ArtifactLayout(tmp_path / "artifacts")

@@ -1,7 +1,6 @@
 """The analyze stage on a tiny trained run: files, manifest, skipping, refusing, bad latents."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -11,23 +10,11 @@ from model.analysis.radius import RadiusAnalysis
 from model.analysis.results import load_result
 from model.analysis.tsne_map import TsneMap
 from model.pipeline.analysis import AnalysisConfig
-from model.pipeline.runs import ArtifactLayout, Run, RunError
+from model.pipeline.runs import Run, RunError
 from model.pipeline.stages import analyze_stage, encode_stage, train_stage
 from tests.support import SMALL_ANALYSIS, tiny_config
 
 SMALL = AnalysisConfig(**SMALL_ANALYSIS)
-
-
-@pytest.fixture
-def encoded(built_runs, tmp_path):
-    shutil.copytree(built_runs / "encoded", tmp_path / "artifacts")
-    return ArtifactLayout(tmp_path / "artifacts")
-
-
-@pytest.fixture
-def analyzed(built_runs, tmp_path):
-    shutil.copytree(built_runs / "artifacts", tmp_path / "artifacts")
-    return ArtifactLayout(tmp_path / "artifacts")
 
 
 def test_every_result_is_written_and_recorded(analyzed):

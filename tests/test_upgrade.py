@@ -16,7 +16,7 @@ from model.pipeline.runs import MANIFEST_FILE, ArtifactLayout, Run, RunError
 from model.pipeline.stages import analyze_stage, encode_stage, run_dataset, train_stage
 from model.training import resume_key
 from scripts.upgrade import main as upgrade_command
-from tests.support import SMALL_ANALYSIS, tiny_config
+from tests.support import SMALL_ANALYSIS, open_page, tiny_config
 
 OLD_NAMES = {"reconstruction_loss": "reco_loss"}
 
@@ -138,3 +138,10 @@ def test_a_damaged_older_file_is_named_and_nothing_changes(older, capsys):
     assert "history.json does not match its run's manifest" in capsys.readouterr().err
     assert (older.run("tiny") / MANIFEST_FILE).read_bytes() == manifest
     assert read_json(older.dataset("blobs") / INFO_FILE)["schema_version"] == 1
+
+
+def test_the_dashboard_names_the_upgrade_for_an_older_run(older, monkeypatch):
+    write_schema_1(older.root)
+    at = open_page(monkeypatch, older.root)
+    assert "written by an older zspace" in at.warning[0].value
+    assert at.code[0].value == "python -m scripts.upgrade"

@@ -57,6 +57,10 @@ class RunError(ValueError):
     """A run's artifacts are missing or do not match its manifest; the message says the fix."""
 
 
+class OlderRun(RunError):
+    """A run an older zspace wrote, in an older schema: `python -m scripts.upgrade` upgrades it."""
+
+
 @dataclass(frozen=True)
 class ArtifactLayout:
     """Where data sets and runs live under one artifacts root."""
@@ -159,8 +163,12 @@ class Run:
         missing = {"schema_version", "config", "dataset", "stages", "seed"} - set(manifest)
         if missing:
             raise RunError(f"{manifest_path} lacks {', '.join(sorted(missing))}")
-        if manifest["schema_version"] != SCHEMA_VERSION:
-            raise RunError(older_format(manifest_path, manifest["schema_version"], SCHEMA_VERSION))
+        version = manifest["schema_version"]
+        if version != SCHEMA_VERSION:
+            older = isinstance(version, int) and version < SCHEMA_VERSION
+            raise (OlderRun if older else RunError)(
+                older_format(manifest_path, version, SCHEMA_VERSION)
+            )
         try:
             RunConfig.from_dict(manifest["config"])
         except (TypeError, ValueError) as error:

@@ -36,6 +36,7 @@ from model.config import RunConfig
 from model.data.store import IMAGES_FILE, INFO_FILE, DatasetInfo, info_identity
 from model.data.store import SCHEMA_VERSION as DATASET_SCHEMA
 from model.files import atomic_path, file_record, read_json, sha256_of, write_json
+from model.names import is_valid_name
 from model.pipeline.runs import (
     MANIFEST_FILE,
     SCHEMA_VERSION,
@@ -84,7 +85,7 @@ def _older_datasets(layout: ArtifactLayout) -> dict[str, tuple[DatasetInfo, str]
     folder = layout.root / "datasets"
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         info_path = path / INFO_FILE
-        if not info_path.is_file():
+        if not is_valid_name(path.name) or not info_path.is_file():  # a killed build's temporary
             continue
         data = read_json(info_path)
         if data.get("schema_version") != OLDER:

@@ -61,7 +61,7 @@ QUICK = {"synthetic": 200, "train_steps": 1, "train_images": 160, "distribute_ep
          "encode": 200, "rss": 300,
          "latents": 1_000, "latent_dim": 16, "tsne": 300, "tsne_iterations": 10,
          "slider_moves": 2, "scatter": 1_000, "live_latents": 300, "live_moves": 2,
-         "room_moves": 1, "room_small": 2, "room_large": 3, "serve_images": 200,
+         "room_moves": 1, "room_small": 1, "room_large": 2, "serve_images": 200,
          "drags": 1}  # fmt: skip
 
 
