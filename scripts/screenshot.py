@@ -1,6 +1,6 @@
 """Save a PNG of a dashboard page as a browser shows it: the README's picture, made again with
 
-  python -m scripts.screenshot --page compare --out docs/dashboard.png
+  python -m scripts.screenshot --page sample --out docs/dashboard.png
 
 Starts `python -m scripts.serve` on ARTIFACTS on a free port, opens the page in Debian's
 chromium (through Playwright), waits until its script has finished and its faces are painted,
@@ -15,21 +15,12 @@ from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 PAGES = ("overview", "radius", "components", "dimensions", "correlations", "projections",
          "attributes", "compare", "sample", "interpolate")  # fmt: skip
-# Every face on the page painted: by the browser's decoder (app/live_faces.js counts its frames
-# in data-paints) or as images the server sent.
-_FACES_PAINTED = """() => {
-  const live = [...document.querySelectorAll('.live-faces')];
-  const images = [...document.querySelectorAll('[data-testid="stImage"] img')];
-  return live.length + images.length > 0
-    && live.every(e => Number(e.dataset.paints || 0) > 0)
-    && images.every(img => img.complete && img.naturalWidth > 0);
-}"""
-COLOURS = 256  # a palette PNG: the dashboard's flat colours and faces keep well in 256
+COLOURS = 128  # a palette PNG: the flat colours and the faces keep well in 128
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = command_parser("screenshot", __doc__)
-    parser.add_argument("--page", choices=PAGES, default="compare")
+    parser.add_argument("--page", choices=PAGES, default="sample")
     parser.add_argument("--run", help="the run to pick (default: the picker's first)")
     parser.add_argument("--query", default="", help="more of the URL, e.g. 'n=12&seed=3'")
     parser.add_argument("--out", type=Path, default=Path("docs/dashboard.png"))
@@ -65,11 +56,33 @@ def _screenshot(artifacts: Path, path: str, args) -> bytes:
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         page.goto(served.url + path)
         page.wait_for_selector(IDLE, timeout=120_000)
-        page.wait_for_function(_FACES_PAINTED, timeout=120_000)
+        _wait_for_faces(page)
         page.wait_for_timeout(1500)  # charts finish their transitions
         png = page.screenshot()
         browser.close()
     return png
+
+
+def _wait_for_faces(page, timeout_s: float = 120) -> None:
+    """Until the faces are painted: by the browser's decoder (app/live_faces.js counts its
+    frames in data-paints), or, decoded on the server, the page's first image loaded."""
+    import time
+
+    from scripts.bench.browser import IMAGES, LIVE
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        live = page.locator(LIVE)  # Playwright's locators see inside the component's shadow DOM
+        if live.count():
+            if all(int(live.nth(i).get_attribute("data-paints") or 0) > 0
+                   for i in range(live.count())):  # fmt: skip
+                return
+        elif page.locator(IMAGES).count() and page.locator(IMAGES).first.evaluate(
+            "img => img.complete && img.naturalWidth > 0"
+        ):
+            return
+        page.wait_for_timeout(200)
+    raise TimeoutError(f"the page's faces were not painted within {timeout_s:.0f} s")
 
 
 def _save_small(png: bytes, out: Path) -> None:

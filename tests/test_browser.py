@@ -168,3 +168,17 @@ def test_the_server_that_served_every_page_never_loaded_tensorflow(built_runs, t
     loaded = {name.split(".")[0] for name in json.loads(record.read_text())}
     assert "onnxruntime" in loaded and "streamlit" in loaded
     assert not loaded & {"tensorflow", "keras", "tf2onnx", "openTSNE", "sklearn"}
+
+
+def test_the_screenshot_command_saves_a_small_picture_of_the_page(built_runs, tmp_path):
+    from PIL import Image
+
+    from scripts.screenshot import COLOURS
+    from scripts.screenshot import main as screenshot
+
+    out = tmp_path / "shot.png"
+    args = ["--artifacts", str(built_runs / "artifacts"), "--page", "sample", "--out", str(out)]
+    assert screenshot([*args, "--width", "900", "--height", "600"]) == 0
+    with Image.open(out) as image:
+        assert image.size == (900, 600) and image.mode == "P"
+        assert len(image.getcolors(COLOURS)) > 16  # the page, not a blank window

@@ -1,5 +1,6 @@
-"""The README's reliability promises, tried as a person would: commands with bad names, stops,
-kills, two writers at once, a failing --force, a full disk, settings too large for the machine.
+"""The reliability promises of docs/runs.md, tried as a person would: commands with bad names,
+stops, kills, two writers at once, a failing --force, a full disk, settings too large for the
+machine.
 After each, the person's runs and data sets are what they were, and the command said in one
 line what happened and what to type next."""
 
