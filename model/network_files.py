@@ -1,7 +1,9 @@
-"""A run's networks on disk: their file names, and saving and loading them.
+"""A run's networks on disk: the names of the files in its train/ folder, and saving and
+loading the networks.
 
 `train/encoder.keras` and `train/decoder.keras` are what training writes (and what a model of
-your own is imported as); `train/decoder.onnx` is the decoder's copy the dashboard decodes with.
+your own is imported as); `train/decoder.onnx` is the decoder's copy the dashboard decodes with;
+`history.json` and `checkpoint.npz` are training's record and state (model.training).
 Keras is imported only by the functions that need it, so the dashboard reads the names without
 TensorFlow.
 """
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 ENCODER_FILE = "encoder.keras"
 DECODER_FILE = "decoder.keras"
 ONNX_FILE = "decoder.onnx"  # the decoder, exported for onnxruntime (model.onnx_export)
+HISTORY_FILE = "history.json"
+CHECKPOINT_FILE = "checkpoint.npz"
 
 
 def save_networks(model: LatentAutoencoder, out_dir: Path) -> None:

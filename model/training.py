@@ -29,10 +29,8 @@ from model.data.batches import epoch_order, image_batches, replica_batches, unit
 from model.data.store import Dataset
 from model.distribute import ClusterError, Replicas, start_replicas
 from model.files import write_json
-from model.network_files import save_networks
+from model.network_files import CHECKPOINT_FILE, HISTORY_FILE, save_networks
 
-CHECKPOINT_FILE = "checkpoint.npz"
-HISTORY_FILE = "history.json"
 LOSS_CHECK_SECONDS = 0.5  # how often the running losses are read back during an epoch
 
 

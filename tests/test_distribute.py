@@ -15,9 +15,8 @@ import pytest
 
 from model.checkpoint import read_checkpoint_record
 from model.data.batches import split_rows
-from model.network_files import load_network
+from model.network_files import CHECKPOINT_FILE, HISTORY_FILE, load_network
 from model.pipeline.runs import ArtifactLayout, Run
-from model.training import CHECKPOINT_FILE, HISTORY_FILE
 from scripts.bench.browser import free_port
 from tests.support import TINY_OVERRIDES, write_blob_dataset
 

@@ -11,8 +11,8 @@ import model.autoencoder
 from model.autoencoder import build_autoencoder
 from model.checkpoint import read_checkpoint_record
 from model.data.store import Dataset
-from model.network_files import DECODER_FILE, ENCODER_FILE, load_network
-from model.training import CHECKPOINT_FILE, CheckpointMismatch, TrainingDiverged, train
+from model.network_files import CHECKPOINT_FILE, DECODER_FILE, ENCODER_FILE, load_network
+from model.training import CheckpointMismatch, TrainingDiverged, train
 from tests.support import TINY_OVERRIDES, tiny_config, write_blob_dataset
 
 

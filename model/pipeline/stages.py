@@ -26,7 +26,14 @@ from model.data.store import Dataset
 from model.distribute import Replicas, start_replicas
 from model.encoding import encode_dataset, latent_names
 from model.files import atomic_path
-from model.network_files import DECODER_FILE, ENCODER_FILE, ONNX_FILE, load_network
+from model.network_files import (
+    CHECKPOINT_FILE,
+    DECODER_FILE,
+    ENCODER_FILE,
+    HISTORY_FILE,
+    ONNX_FILE,
+    load_network,
+)
 from model.onnx_export import ExportError, export_decoder
 from model.parallel import available_cores
 from model.pipeline.analysis import (
@@ -46,12 +53,7 @@ from model.pipeline.runs import (
     RunError,
     open_for_writing,
 )
-from model.training import (
-    CHECKPOINT_FILE,
-    HISTORY_FILE,
-    resume_key,
-    train,
-)
+from model.training import resume_key, train
 
 __all__ = ["ANALYSIS_DIR", "LATENTS_DIR", "TRAIN_DIR"]  # where each stage writes, for callers
 

@@ -37,6 +37,7 @@ from model.data.store import IMAGES_FILE, INFO_FILE, DatasetInfo, info_identity
 from model.data.store import SCHEMA_VERSION as DATASET_SCHEMA
 from model.files import atomic_path, file_record, read_json, sha256_of, write_json
 from model.names import is_valid_name
+from model.network_files import CHECKPOINT_FILE, HISTORY_FILE
 from model.pipeline.runs import (
     MANIFEST_FILE,
     SCHEMA_VERSION,
@@ -51,8 +52,6 @@ OLDER = 1  # the schema this module reads
 FIRST_STEPS = ("radius", "components and correlations", "logvar", "pca", "tsne", "kmeans",
                "baselines", "density", "attributes")  # fmt: skip
 RENAMED_METRICS = {"reco_loss": "reconstruction_loss"}
-HISTORY_FILE = "history.json"
-CHECKPOINT_FILE = "checkpoint.npz"
 
 
 def upgrade_artifacts(
@@ -141,8 +140,8 @@ def _plan(path: Path, old: dict[str, Any], identity: Callable[[str], str]) -> di
     for name in (HISTORY_FILE, CHECKPOINT_FILE):  # an unfinished training's, not recorded
         relative = f"{TRAINING_DIR}/{name}"
         if (path / relative).is_file():
-            record = file_record(path / relative)
-            files[relative] = {"old": record, "new": _converted(path / relative, record, identity)}
+            old = file_record(path / relative)
+            files[relative] = {"old": old, "new": _upgraded_record(path / relative, identity)}
     if "analyze" in stages:
         stages["analyze"]["params"].setdefault("steps", list(FIRST_STEPS))
     return {"manifest": manifest, "files": files}
@@ -155,6 +154,11 @@ def _converted(path: Path, record: dict[str, Any], identity: Callable[[str], str
             f"{path} does not match its run's manifest (changed since it was written), so it "
             "cannot be upgraded; rebuild the run's training with `--force`, or remove the file"
         )
+    return _upgraded_record(path, identity)
+
+
+def _upgraded_record(path: Path, identity: Callable[[str], str]) -> dict[str, Any]:
+    """The {sha256, size} record of `path`'s upgraded form (as model.files.file_record)."""
     upgraded = _upgraded_bytes(path, identity)
     return {"sha256": hashlib.sha256(upgraded).hexdigest(), "size": len(upgraded)}
 

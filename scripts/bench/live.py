@@ -78,6 +78,7 @@ def untrained_run(layout: Any, name: str, config: Any) -> None:
     from model.network_files import (
         DECODER_FILE,
         ENCODER_FILE,
+        HISTORY_FILE,
         ONNX_FILE,
         load_network,
         save_networks,
@@ -85,7 +86,6 @@ def untrained_run(layout: Any, name: str, config: Any) -> None:
     from model.onnx_export import export_decoder
     from model.pipeline.runs import Run, open_for_writing
     from model.pipeline.stages import open_dataset
-    from model.training import HISTORY_FILE
 
     dataset = open_dataset(layout, config.dataset)
     model = build_autoencoder(config.model, config.train.learning_rate, config.train.seed)
