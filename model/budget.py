@@ -174,6 +174,7 @@ def check_analysis_fits(config: AnalysisConfig, shape: tuple[int, int]) -> None:
     holds, TooLarge when their arrays cannot fit in memory. A k of the studies' curve (up to
     80) beyond the points there are is left out rather than refused."""
     rows, z_dim = shape
+    _check_map_inputs(config, z_dim)
     largest_k = max(config.kmeans_ks)
     if largest_k >= rows and largest_k > max(STUDY_KS):
         raise ValueError(
@@ -188,3 +189,21 @@ def check_analysis_fits(config: AnalysisConfig, shape: tuple[int, int]) -> None:
         config.baseline_samples * z_dim * 8 * 4,
         f"{config.baseline_samples:,} random vectors per baseline",
     )
+
+
+def _check_map_inputs(config: AnalysisConfig, z_dim: int) -> None:
+    """ValueError naming every map whose PCA input has more components than the latents."""
+    from model.pipeline.analysis import TSNE_VARIANTS, UMAP_NAMES
+
+    chosen = [("t-SNE", name, TSNE_VARIANTS[name]) for name in config.tsne_variants]
+    chosen += [("UMAP", name, UMAP_NAMES[name]) for name in config.umap_variants]
+    too_wide = [
+        f"{kind} {name} ({params.pca_components} components)"
+        for kind, name, params in chosen
+        if (params.pca_components or 0) > z_dim
+    ]
+    if too_wide:
+        raise ValueError(
+            f"the maps {', '.join(too_wide)} need more principal components than the {z_dim} "
+            "latent dimensions; leave them out with --tsne / --umap"
+        )

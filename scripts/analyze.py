@@ -1,8 +1,9 @@
 """Compute a run's latent statistics and projections into <run>/analysis/ (for the dashboard).
 
 Radius and per-component histograms, all-points correlations, the logvar check, PCA, t-SNE maps
-(openTSNE), the KMeans inertia curve, random-vector baselines, the fitted Gaussian, the
-nearest-data reference and the attribute correlations and directions.
+(openTSNE) and UMAP maps (umap-learn) with a decodable grid over each, the KMeans inertia curve,
+random-vector baselines, the fitted Gaussian, the nearest-data reference and the attribute
+correlations and directions.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from scripts.common import DEFAULT_ARTIFACTS, command_parser, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    from model.pipeline.analysis import TSNE_VARIANTS, AnalysisConfig
+    from model.pipeline.analysis import TSNE_VARIANTS, UMAP_NAMES, AnalysisConfig
 
     defaults = AnalysisConfig()
     parser = command_parser("analyze", __doc__)
@@ -33,9 +34,42 @@ def main(argv: list[str] | None = None) -> int:
         help=f"t-SNE maps to make (default all: {', '.join(TSNE_VARIANTS)})",
     )
     parser.add_argument(
+        "--umap",
+        nargs="*",
+        choices=list(UMAP_NAMES),
+        default=list(defaults.umap_variants),
+        metavar="VARIANT",
+        help=f"UMAP maps to make (default all: {', '.join(UMAP_NAMES)})",
+    )
+    points = parser.add_mutually_exclusive_group()
+    points.add_argument(
         "--tsne-cap",
         type=int,
-        help="at most this many points per t-SNE map (default: all, up to 20,000)",
+        help="at most this many points per t-SNE and UMAP map (default: all, up to 20,000)",
+    )
+    points.add_argument(
+        "--every-point",
+        action="store_true",
+        help="map every encoded point, the studies' scale (170,000 x 256: see docs/analysis.md)",
+    )
+    parser.add_argument(
+        "--grid-size",
+        type=int,
+        default=defaults.grid_size,
+        help=f"nodes per side of each map's decodable grid (default {defaults.grid_size})",
+    )
+    parser.add_argument(
+        "--grid-neighbours",
+        type=int,
+        default=defaults.grid_neighbours,
+        help=f"map points averaged per grid node (default {defaults.grid_neighbours})",
+    )
+    parser.add_argument(
+        "--grid-void-cells",
+        type=float,
+        default=defaults.grid_void_cells,
+        help="a grid node with no map point this many cells near is void "
+        f"(default {defaults.grid_void_cells:g})",
     )
     parser.add_argument(
         "--tsne-iterations",
@@ -67,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             latent=args.latent,
             tsne_variants=tuple(args.tsne),
             tsne_cap=args.tsne_cap,
+            every_point=args.every_point,
+            umap_variants=tuple(args.umap),
+            grid_size=args.grid_size,
+            grid_neighbours=args.grid_neighbours,
+            grid_void_cells=args.grid_void_cells,
             tsne_iterations=args.tsne_iterations,
             kmeans_ks=tuple(range(2, args.kmeans_max_k + 1, 2)),
             seed=args.seed,

@@ -86,6 +86,8 @@ def tiny_config(dataset: str = "blobs", **overrides: str) -> RunConfig:
 SMALL_ANALYSIS = {
     "tsne_variants": ("raw_ee16_p10", "pca2_ee12_p30"),
     "tsne_iterations": 50,
+    "umap_variants": ("pca2_n15_d0.1",),
+    "grid_size": 24,
     "kmeans_ks": (2, 4),
     "nearest_sample": 50,
     "baseline_samples": 200,

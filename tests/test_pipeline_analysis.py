@@ -25,6 +25,8 @@ def test_every_result_is_written_and_recorded(analyzed):
         "radius.npz", "components.npz", "correlations.npz", "logvar.npz", "pca.npz",
         "tsne_raw_ee16_p10.npz", "tsne_pca2_ee12_p30.npz", "kmeans.npz", "baselines.npz",
         "gaussian.npz", "nearest.npz", "attributes.npz", "dimensions.npz",
+        "umap_pca2_n15_d0.1.npz", "grid_tsne_raw_ee16_p10.npz", "grid_tsne_pca2_ee12_p30.npz",
+        "grid_umap_pca2_n15_d0.1.npz",
     }  # fmt: skip
     assert run.file_problems("analyze") == []
     assert stage["params"]["config"]["tsne_variants"] == ["raw_ee16_p10", "pca2_ee12_p30"]
@@ -49,7 +51,8 @@ def test_analysis_skips_when_current_and_refuses_other_settings(analyzed):
     assert not analyze_stage(analyzed, "tiny", SMALL, progress=False).ran
     assert (analyzed.run("tiny") / "manifest.json").read_text() == manifest
     other = AnalysisConfig(
-        tsne_variants=("raw_ee16_p10",), tsne_iterations=50, kmeans_ks=(2,), nearest_sample=50
+        tsne_variants=("raw_ee16_p10",), tsne_iterations=50, kmeans_ks=(2,), nearest_sample=50,
+        umap_variants=(),
     )
     with pytest.raises(RunError, match="other settings.*--force"):
         analyze_stage(analyzed, "tiny", other, progress=False)
@@ -106,7 +109,7 @@ def test_bad_latents_get_messages_naming_the_file(encoded):
         analyze_stage(
             encoded,
             "tiny",
-            AnalysisConfig(tsne_cap=500, tsne_variants=("raw_ee16_p10",)),
+            AnalysisConfig(tsne_cap=500, tsne_variants=("raw_ee16_p10",), umap_variants=()),
             progress=False,
         )
     assert not (encoded.run("tiny") / "analysis").exists()  # nothing half-written
@@ -150,3 +153,15 @@ def _sha(path):
     from model.files import sha256_of
 
     return sha256_of(path)
+
+
+def test_a_config_from_before_umap_maps_reads_back_with_its_defaults():
+    recorded = AnalysisConfig().to_dict()
+    del recorded["umap_variants"], recorded["grid_size"], recorded["every_point"]
+    assert AnalysisConfig.from_dict(recorded) == AnalysisConfig()
+    without_maps = {**recorded, "tsne_variants": []}  # the quick start's first analysis
+    assert AnalysisConfig.from_dict(without_maps).umap_variants == ()
+    with pytest.raises(ValueError, match="unknown UMAP variants"):
+        AnalysisConfig(umap_variants=("raw",))
+    with pytest.raises(ValueError, match="every_point maps all points"):
+        AnalysisConfig(every_point=True, tsne_cap=100)

@@ -102,7 +102,7 @@ def test_an_older_run_is_upgraded_keeping_everything(older, hash_images):
     assert not encode_stage(older, "tiny", batch_size=40, progress=False).ran
     analysis = AnalysisConfig(**SMALL_ANALYSIS)
     added = analyze_stage(older, "tiny", analysis, progress=False)
-    assert added.message.startswith("analyze: added dimensions ->")
+    assert added.message.startswith("analyze: added dimensions, umap, map grids ->")
     assert not analyze_stage(older, "tiny", analysis, progress=False).ran
     assert upgrade.upgrade_artifacts(older) == 0
 

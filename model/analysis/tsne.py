@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from model.analysis.chunks import require_finite_latents
 from model.analysis.pca import fit_pca
 from model.analysis.tsne_map import TsneMap, TsneParams
+from model.analysis.umap_map import UmapParams
 
 SKLEARN_EXAGGERATION_ITER = 250  # sklearn's early-exaggeration phase is fixed at 250 iterations
 PROGRESS_EVERY = 10  # iterations between progress-bar updates
@@ -53,12 +54,13 @@ def select_rows(count: int, cap: int | None, seed: int) -> np.ndarray:
 
 def tsne_input(latents: np.ndarray, params: TsneParams) -> tuple[np.ndarray, np.ndarray]:
     """The selected row indices and the in-memory (n, d or k) array t-SNE runs on."""
-    indices, rows = _selected_rows(latents, params)
+    indices, rows = map_rows(latents, params)
     return indices, _reduced(rows, params)
 
 
-def _selected_rows(latents: np.ndarray, params: TsneParams) -> tuple[np.ndarray, np.ndarray]:
-    """The row indices the map uses and those rows as float32 (N, d), before any PCA."""
+def map_rows(latents: np.ndarray, params: TsneParams | UmapParams) -> tuple[np.ndarray, np.ndarray]:
+    """The row indices a map uses and those rows as float32 (N, d), before any PCA: the same
+    rows for a t-SNE and a UMAP map of one cap and seed."""
     if latents.ndim != 2:
         raise ValueError(f"need latents of shape (N, d), got {latents.shape}")
     indices = select_rows(len(latents), params.cap, params.seed)
@@ -74,14 +76,18 @@ def _reduced(data: np.ndarray, params: TsneParams) -> np.ndarray:
         raise ValueError(
             f"perplexity {params.perplexity:g} needs at least {needed} points, got {len(data)}"
         )
-    if params.pca_components is not None:
-        if params.pca_components > data.shape[1]:
-            raise ValueError(
-                f"pca_components {params.pca_components} exceeds the latent dimension "
-                f"{data.shape[1]}"
-            )
-        data = fit_pca(data, n_components=params.pca_components).coordinates
-    return data
+    return pca_input(data, params.pca_components)
+
+
+def pca_input(data: np.ndarray, pca_components: int | None) -> np.ndarray:
+    """A map's input: the rows themselves, or their first `pca_components` PCA coordinates."""
+    if pca_components is None:
+        return data
+    if pca_components > data.shape[1]:
+        raise ValueError(
+            f"pca_components {pca_components} exceeds the latent dimension {data.shape[1]}"
+        )
+    return fit_pca(data, n_components=pca_components).coordinates
 
 
 def _map(
@@ -106,7 +112,7 @@ def _map(
 def run_tsne(latents: np.ndarray, params: TsneParams, progress: bool = False) -> TsneMap:
     """t-SNE map of `latents` (N, d) with openTSNE's FFT gradients; PCA initialisation."""
     started = time.perf_counter()
-    indices, rows = _selected_rows(latents, params)
+    indices, rows = map_rows(latents, params)
     with tqdm(total=_iterations(params), desc=f"t-SNE {params.name}", disable=not progress) as bar:
         return _opentsne_map(rows, indices, params, bar.update if progress else None, started)
 
@@ -126,7 +132,7 @@ def tsne_maps(
         raise ValueError(f"workers must be at least 1, got {workers}")
     if workers == 1 or len(variants) < 2:
         return [run_tsne(latents, params, progress) for params in variants]
-    jobs = [(*_selected_rows(latents, params), params) for params in variants]
+    jobs = [(*map_rows(latents, params), params) for params in variants]
     order = sorted(range(len(jobs)), key=lambda k: jobs[k][2].pca_components or 0, reverse=True)
     context = multiprocessing.get_context("spawn")
     done_iterations = context.Queue()

@@ -11,6 +11,16 @@ from typing import Any
 import numpy as np
 
 
+def check_map_input(pca_components: int | None, cap: int | None, seed: int) -> None:
+    """ValueError unless a map's input settings (t-SNE's or UMAP's) are valid."""
+    if pca_components is not None and pca_components < 1:
+        raise ValueError(f"pca_components must be None or >= 1, got {pca_components}")
+    if cap is not None and cap < 2:
+        raise ValueError(f"cap must be None or >= 2, got {cap}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+
+
 @dataclass(frozen=True)
 class TsneParams:
     """One t-SNE map: its affinities, optimisation schedule, input reduction and row subset."""
@@ -35,12 +45,7 @@ class TsneParams:
             raise ValueError(
                 f"early_exaggeration_iter must be >= 0, got {self.early_exaggeration_iter}"
             )
-        if self.pca_components is not None and self.pca_components < 1:
-            raise ValueError(f"pca_components must be None or >= 1, got {self.pca_components}")
-        if self.cap is not None and self.cap < 2:
-            raise ValueError(f"cap must be None or >= 2, got {self.cap}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        check_map_input(self.pca_components, self.cap, self.seed)
         if self.n_jobs < 1:
             raise ValueError(f"n_jobs must be >= 1, got {self.n_jobs}")
 

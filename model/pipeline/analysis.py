@@ -25,18 +25,28 @@ from model.analysis.density import build_nearest_data, fit_gaussian
 from model.analysis.dimensions import analyze_dimensions
 from model.analysis.kmeans import kmeans_inertia
 from model.analysis.logvar_stats import analyze_logvar
+from model.analysis.map_grid import (
+    DEFAULT_GRID_NEIGHBOURS,
+    DEFAULT_GRID_SIZE,
+    DEFAULT_VOID_CELLS,
+    GridParams,
+    build_map_grid,
+)
 from model.analysis.moments import latent_moments
 from model.analysis.pca import fit_pca
 from model.analysis.radius import analyze_radius
-from model.analysis.results import save_result
+from model.analysis.results import load_result, save_result
 from model.analysis.tsne import tsne_maps
-from model.analysis.tsne_map import STUDY_VARIANTS
+from model.analysis.tsne_map import STUDY_VARIANTS, TsneMap
+from model.analysis.umap_map import UMAP_VARIANTS, UmapMap
 from model.commands import command
 from model.config import check_seed
 from model.data.store import AttributeTable
 
 DEFAULT_TSNE_CAP = 20_000  # the size of the built-in data set: all of it gets mapped
 TSNE_VARIANTS = {params.name: params for params in STUDY_VARIANTS}
+UMAP_NAMES = {params.name: params for params in UMAP_VARIANTS}
+MAP_KINDS = {"tsne": TsneMap, "umap": UmapMap}  # file prefix -> the map it holds
 
 
 @dataclass(frozen=True)
@@ -47,8 +57,13 @@ class AnalysisConfig:
     correlation_threshold: float = 0.5  # pairs with |r| above this are listed
     pca_components: int = 64  # coordinates kept per point (>= 40: the planes 8-35)
     tsne_variants: tuple[str, ...] = tuple(TSNE_VARIANTS)
-    tsne_cap: int | None = None  # None: min(N, DEFAULT_TSNE_CAP) points
+    tsne_cap: int | None = None  # None: min(N, DEFAULT_TSNE_CAP) points (t-SNE and UMAP)
+    every_point: bool = False  # maps of all N points, the studies' 140k-165k (not the cap)
     tsne_iterations: int = 750  # after 250 exaggerated ones: the studies' 1000 in all
+    umap_variants: tuple[str, ...] = tuple(UMAP_NAMES)
+    grid_size: int = DEFAULT_GRID_SIZE  # nodes per side of each map's decodable grid
+    grid_neighbours: int = DEFAULT_GRID_NEIGHBOURS  # map points averaged per node
+    grid_void_cells: float = DEFAULT_VOID_CELLS  # a node with no point this near is void
     kmeans_ks: tuple[int, ...] = tuple(range(2, 81, 2))
     nearest_sample: int = 5_000  # data points whose own nearest-neighbour distance is kept
     baseline_samples: int = 5_000  # random vectors per uniform limit / normal scale
@@ -62,8 +77,16 @@ class AnalysisConfig:
             raise ValueError(
                 f"unknown t-SNE variants {unknown}; choose from {', '.join(TSNE_VARIANTS)}"
             )
+        unknown = [name for name in self.umap_variants if name not in UMAP_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown UMAP variants {unknown}; choose from {', '.join(UMAP_NAMES)}"
+            )
         if self.tsne_cap is not None and self.tsne_cap < 2:
             raise ValueError(f"tsne_cap must be at least 2, got {self.tsne_cap}")
+        if self.every_point and self.tsne_cap is not None:
+            raise ValueError("every_point maps all points; it cannot go with a tsne_cap")
+        GridParams(self.grid_size, self.grid_neighbours, self.grid_void_cells)  # checks them
         if not self.kmeans_ks or min(self.kmeans_ks) < 1:
             raise ValueError(f"kmeans_ks must be positive cluster counts, got {self.kmeans_ks}")
         for name in ("pca_components", "nearest_sample", "baseline_samples", "tsne_iterations"):
@@ -71,13 +94,22 @@ class AnalysisConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         check_seed("seed", self.seed)
 
+    @property
+    def grid(self) -> GridParams:
+        return GridParams(self.grid_size, self.grid_neighbours, self.grid_void_cells)
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> AnalysisConfig:
-        """The config `to_dict` gave, read back from JSON (lists become tuples again)."""
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        """The config `to_dict` gave, read back from JSON (lists become tuples again). A config
+        from before a setting existed gets its default; one from before UMAP maps gets them if
+        it made t-SNE maps (an analysis without maps stays without)."""
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        if "umap_variants" not in values and not values.get("tsne_variants", True):
+            values["umap_variants"] = ()
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -179,12 +211,19 @@ def _pca(ctx: _Context) -> None:
     ]
 
 
-def _tsne(ctx: _Context) -> None:
+def _map_cap(ctx: _Context) -> int:
+    """How many points each map holds: every point, the configured cap, or up to 20,000."""
     count = len(ctx.data)
     cap = ctx.config.tsne_cap
     if cap is not None and cap > count:
         raise ValueError(f"tsne_cap {cap} is larger than the {count} encoded points")
-    cap = min(count, DEFAULT_TSNE_CAP) if cap is None else cap
+    if ctx.config.every_point:
+        return count
+    return min(count, DEFAULT_TSNE_CAP) if cap is None else cap
+
+
+def _tsne(ctx: _Context) -> None:
+    count, cap = len(ctx.data), _map_cap(ctx)
     variants = [
         dataclasses.replace(
             TSNE_VARIANTS[name],
@@ -201,6 +240,37 @@ def _tsne(ctx: _Context) -> None:
         kl[name] = round(result.kl_divergence, 4)
     ctx.metrics["tsne_points"] = cap
     ctx.metrics["tsne_kl_divergence"] = kl
+    ctx.metrics["tsne_seconds"] = {m.name: round(m.seconds, 2) for m in maps}
+
+
+def _umap(ctx: _Context) -> None:
+    from model.analysis.umap_embed import run_umap  # umap-learn and numba: only when mapping
+
+    count, cap = len(ctx.data), _map_cap(ctx)
+    seconds = {}
+    for name in ctx.config.umap_variants:
+        params = dataclasses.replace(
+            UMAP_NAMES[name], cap=cap if cap < count else None, seed=ctx.config.seed
+        )
+        result = run_umap(ctx.data, params, progress=ctx.progress)
+        ctx.save(result, f"umap_{name}")
+        seconds[name] = round(result.seconds, 2)
+    ctx.metrics["umap_points"] = cap
+    ctx.metrics["umap_seconds"] = seconds
+
+
+def _map_grids(ctx: _Context) -> None:
+    """A decodable grid over every map of this analysis, from the maps as saved."""
+    names = [f"tsne_{name}" for name in ctx.config.tsne_variants]
+    names += [f"umap_{name}" for name in ctx.config.umap_variants]
+    seconds = {}
+    for name in tqdm(names, desc="map grids", unit="map", disable=not ctx.progress):
+        found = load_result(MAP_KINDS[name.split("_")[0]], ctx.out_dir / f"{name}.npz")
+        rows = np.asarray(ctx.data[found.indices])
+        grid = build_map_grid(name, found.embedding, rows, ctx.config.grid)
+        ctx.save(grid, f"grid_{name}")
+        seconds[name] = round(grid.seconds, 3)
+    ctx.metrics["grid"] = {**dataclasses.asdict(ctx.config.grid), "seconds": seconds}
 
 
 def _kmeans(ctx: _Context) -> None:
@@ -239,6 +309,8 @@ STEPS: dict[str, Callable[[_Context], None]] = {
     "dimensions": _dimensions,
     "pca": _pca,
     "tsne": _tsne,
+    "umap": _umap,
+    "map grids": _map_grids,
     "kmeans": _kmeans,
     "baselines": _baselines,
     "density": _density,

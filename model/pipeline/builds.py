@@ -69,8 +69,8 @@ def build_runs(
     """Train, encode and analyze each run of `runs` (name: config) in order; `on_stage` hears
     what each stage did.
 
-    `maps`: "with" analyses each run with its t-SNE maps; "skip" without them; "last" without
-    them first, then adds the maps of every run at the end, so every run can be looked at
+    `maps`: "with" analyses each run with its t-SNE and UMAP maps; "skip" without them; "last"
+    without them first, then adds the maps of every run at the end, so every run can be looked at
     sooner. A failure marks the run failed and is raised; a Ctrl+C leaves the status as it was,
     which the dashboard shows as stopped. `analysis`: the settings with maps (default: the
     defaults of `analyze`). A second build under the same root is refused while one runs.
@@ -78,7 +78,7 @@ def build_runs(
     analysis = analysis or AnalysisConfig()
     with exclusive(layout.root / BUILD_LOCK, f"the build under {layout.root}"):
         status = _StatusFile(layout.root, list(runs))
-        without_maps = dataclasses.replace(analysis, tsne_variants=())
+        without_maps = dataclasses.replace(analysis, tsne_variants=(), umap_variants=())
         plan = _Plan(layout, status, progress, analysis, without_maps, on_stage or _ignore)
         for run, config in runs.items():
             first = analysis if maps == "with" else without_maps

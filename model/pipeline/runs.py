@@ -322,7 +322,7 @@ class Run:
     def ran_with(self, name: str, params: dict[str, Any]) -> bool:
         """True when stage `name` is recorded with exactly these params."""
         stage = self.stage(name)
-        return stage is not None and stage["params"] == _as_json(params)
+        return stage is not None and stage["params"] == as_json(params)
 
     def is_current(self, name: str, params: dict[str, Any]) -> bool:
         """True when `name` ran with these params and all its files are intact."""
@@ -368,7 +368,7 @@ def _stage_record(
     params: dict[str, Any], metrics: dict[str, Any], seconds: float, files: dict[str, Path]
 ) -> dict[str, Any]:
     return {
-        "params": _as_json(params),
+        "params": as_json(params),
         "metrics": metrics,
         "elapsed_seconds": round(seconds, 3),
         "completed": _now(),
@@ -386,7 +386,7 @@ def _with_stage(manifest: dict[str, Any], name: str, record: dict[str, Any]) -> 
     return future
 
 
-def _as_json(value: Any) -> Any:
+def as_json(value: Any) -> Any:
     """`value` as it reads back from JSON (tuples become lists), so comparisons hold."""
     return json.loads(json.dumps(value))
 

@@ -51,6 +51,7 @@ from model.pipeline.runs import (
     ArtifactLayout,
     Run,
     RunError,
+    as_json,
     open_for_writing,
 )
 from model.training import resume_key, train
@@ -489,9 +490,11 @@ def _analyze(
 
 def _missing_steps(run: Run, params: dict[str, Any]) -> list[str] | None:
     """The steps the run's analysis lacks, if it ran with these params but fewer steps; None
-    if other params differ."""
-    done = run.stage("analyze")["params"]["steps"]
-    if not run.ran_with("analyze", {**params, "steps": done}) or not set(done) <= set(STEPS):
+    if other params differ. Settings added since it ran count as their defaults."""
+    recorded = run.stage("analyze")["params"]
+    done = recorded["steps"]
+    then = {**recorded, "config": AnalysisConfig.from_dict(recorded["config"]).to_dict()}
+    if as_json(then) != as_json({**params, "steps": done}) or not set(done) <= set(STEPS):
         return None
     return [name for name in STEPS if name not in done]
 

@@ -1,0 +1,74 @@
+"""2-D UMAP maps of latents with umap-learn, seeded.
+
+Reproducibility: with a seed, umap-learn runs its layout on one thread and gives the identical
+map run after run on one machine. Across machines the map can differ: its nearest-neighbour
+descent and layout are compiled by numba for the CPU at hand, and float rounding differs with
+the instruction set. The maps of one run of the analysis are recorded with umap-learn's version.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from model.analysis.chunks import require_finite_latents
+from model.analysis.tsne import map_rows, pca_input
+from model.analysis.umap_map import UmapMap, UmapParams
+
+
+def run_umap(latents: np.ndarray, params: UmapParams, progress: bool = False) -> UmapMap:
+    """UMAP map of `latents` (N, d): the selected rows (t-SNE's, for the same cap and seed),
+    their first `pca_components` principal components if asked; a bar over the epochs."""
+    started = time.perf_counter()
+    indices, data = map_rows(latents, params)
+    require_finite_latents(data, min_rows=2)
+    if len(data) <= params.n_neighbors:
+        raise ValueError(
+            f"UMAP with n_neighbors {params.n_neighbors} needs more than {params.n_neighbors} "
+            f"points, got {len(data)}"
+        )
+    data = pca_input(data, params.pca_components)
+    umap = _umap_class()
+    reducer = umap(
+        n_components=2,
+        n_neighbors=params.n_neighbors,
+        min_dist=params.min_dist,
+        n_epochs=params.n_epochs,
+        random_state=params.seed,
+        n_jobs=1,  # a seed makes umap-learn single-threaded anyway; said, not warned
+        tqdm_kwds={"desc": f"UMAP {params.name}", "disable": not progress},
+    )
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "n_jobs overridden", "disconnected"
+        embedding = reducer.fit_transform(data)
+    return UmapMap(
+        name=params.name,
+        embedding=np.asarray(embedding, dtype=np.float32),
+        indices=indices,
+        params={**params.to_dict(), "umap_version": _umap_version()},
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _umap_class() -> Any:
+    """umap.UMAP, imported without its ParametricUMAP: that module imports TensorFlow (20 s
+    here), which a map does not need."""
+    if "umap" not in sys.modules:
+        sys.modules.setdefault("umap.parametric_umap", None)  # ImportError: umap skips it
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Tensorflow not installed"
+            import umap
+    import umap
+
+    return umap.UMAP
+
+
+def _umap_version() -> str:
+    from importlib.metadata import version
+
+    return version("umap-learn")
