@@ -6,8 +6,14 @@
 // decodes it in a worker, sharpens exactly as PIL does and paints one canvas. Only the latest
 // value waits while a decode runs, so frames never queue. The server hears the resting values
 // alone: at the release, or 300 ms after the last key press.
+//
+// On a map (Projections) the two values are the cursor's map coordinates over the page's Plotly
+// chart: z is affine in them on a PCA or latent-axes plane, and bilinear between the nodes of the
+// map's decodable grid (model.analysis.map_grid) on a t-SNE or UMAP map. The server hears where
+// the cursor rests, 400 ms after it stops.
 
 const REPORT_AFTER_MS = 300;
+const REST_MS = 400;
 const views = new WeakMap();
 const runtimes = new Map(); // one onnxruntime-web per backend and page
 const models = new Map(); // decoder URL -> Promise<ArrayBuffer>
@@ -44,6 +50,7 @@ class LiveFaces {
     this.pending = false;
     this.paints = 0;
     this.reportTimer = null;
+    this.map = null; // the Plotly chart the cursor moves over, when this view is a map
   }
 
   update(data) {
@@ -59,6 +66,8 @@ class LiveFaces {
     this.values = [...data.values];
     this.reported = [...data.values];
     if (rebuild) this.buildControls();
+    if (rebuild && data.map) this.followCursor(data.map);
+    if (data.map) this.showCursor(this.values);
     this.inputs.forEach((input, k) => {
       input.value = String(this.values[k]);
       this.showValue(k);
@@ -93,6 +102,87 @@ class LiveFaces {
     });
   }
 
+  // The cursor over the map's plot area moves the two values; one listener per view, on the
+  // document, so a chart that Streamlit redraws keeps it.
+  followCursor(spec) {
+    if (this.map === null) {
+      const listener = (event) => {
+        if (this.root.isConnected) this.onPointer(event);
+        else document.removeEventListener("pointermove", listener); // a view left behind
+      };
+      document.addEventListener("pointermove", listener, { passive: true });
+    }
+    this.map = { chart: spec.chart, marker: null };
+    this.readout = this.readout ?? document.createElement("div");
+    this.readout.className = "readout";
+    this.root.insertBefore(this.readout, this.status);
+  }
+
+  onPointer(event) {
+    if (this.data?.map === undefined || this.decoders === undefined) return;
+    const plot = this.plotArea();
+    if (plot === null) return;
+    const { rect, x: xRange, y: yRange } = plot;
+    const u = (event.clientX - rect.left) / rect.width;
+    const v = (event.clientY - rect.top) / rect.height;
+    if (u < 0 || u > 1 || v < 0 || v > 1) return;
+    this.values = [xRange[0] + u * (xRange[1] - xRange[0]), yRange[1] - v * (yRange[1] - yRange[0])];
+    this.request();
+    this.scheduleReport(REST_MS);
+  }
+
+  // The chart's plot area on screen and its axis ranges now (after any zoom or pan).
+  plotArea() {
+    const chart = document.querySelector(`${this.data.map.chart} .js-plotly-plot`);
+    const drag = chart?.querySelector(".nsewdrag");
+    const layout = chart?._fullLayout;
+    if (!drag || !layout?.xaxis?.range || !layout?.yaxis?.range) return null;
+    const rect = drag.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) return null;
+    return { chart, rect, x: layout.xaxis.range.map(Number), y: layout.yaxis.range.map(Number) };
+  }
+
+  // A ring on the chart where the face shown was decoded, and the cursor's coordinates.
+  showCursor(values) {
+    const [x, y] = values;
+    const void_ = this.isVoid(x, y);
+    const grid = this.data.map.kind === "grid";
+    this.readout.textContent = `x = ${x.toFixed(3)}, y = ${y.toFixed(3)}` +
+      (grid ? (void_ ? " · void: no data point near" : " · near data") : "");
+    this.root.dataset.void = String(void_);
+    const plot = this.plotArea();
+    if (plot === null) return;
+    const holder = plot.chart.parentElement;
+    let marker = holder.querySelector(":scope > .zspace-cursor");
+    if (marker === null) {
+      marker = document.createElement("div");
+      marker.className = "zspace-cursor";
+      Object.assign(marker.style, {
+        position: "absolute", width: "14px", height: "14px", margin: "-7px 0 0 -7px",
+        border: "2px solid #e4572e", borderRadius: "50%", pointerEvents: "none", zIndex: 10,
+        boxShadow: "0 0 0 1px white",
+      });
+      if (getComputedStyle(holder).position === "static") holder.style.position = "relative";
+      holder.append(marker);
+    }
+    const box = holder.getBoundingClientRect();
+    const u = (x - plot.x[0]) / (plot.x[1] - plot.x[0]);
+    const v = (plot.y[1] - y) / (plot.y[1] - plot.y[0]);
+    const inside = u >= 0 && u <= 1 && v >= 0 && v <= 1;
+    marker.style.display = inside ? "block" : "none";
+    marker.style.left = `${plot.rect.left - box.left + u * plot.rect.width}px`;
+    marker.style.top = `${plot.rect.top - box.top + v * plot.rect.height}px`;
+  }
+
+  isVoid(x, y) {
+    const grid = this.data.map.grid;
+    if (grid === undefined) return false;
+    const [fx, fy] = gridFractions(grid, x, y);
+    const last = grid.size - 1;
+    if (fx < 0 || fx > last || fy < 0 || fy > last) return true;
+    return grid.void[Math.floor(fy + 0.5) * grid.size + Math.floor(fx + 0.5)] === "1";
+  }
+
   showValue(k) {
     const shown = this.controls.children[k].querySelector(".value");
     shown.textContent = formatValue(this.values[k], this.data.sliders[k].step);
@@ -111,6 +201,7 @@ class LiveFaces {
   async prepare(data) {
     performance.mark("live-faces:mounted");
     const models = data.decoders.map((decoder) => fetchModel(decoder.url)); // while the runtime loads
+    const grid = data.map?.grid ? fetchGrid(data.map.grid.url) : null;
     const runtime = await loadRuntime(data.runtime);
     performance.mark("live-faces:runtime");
     this.backend = runtime.backend;
@@ -123,6 +214,7 @@ class LiveFaces {
       })),
     );
     performance.mark("live-faces:sessions");
+    this.grid = grid === null ? null : { ...data.map.grid, z: await grid };
     const { columns, padding, image_size: size, faces } = data;
     const rows = Math.ceil(faces / Math.min(columns, faces));
     this.layout = { columns: Math.min(columns, faces), rows, size, padding };
@@ -167,7 +259,8 @@ class LiveFaces {
     const start = performance.now();
     const decoded = [];
     for (const decoder of this.decoders) {
-      const z = latents(this.data, decoder, values, faces, dims);
+      const z = this.grid ? gridLatents(this.grid, values[0], values[1], dims)
+        : latents(this.data, decoder, values, faces, dims);
       const tensor = new ort.Tensor("float32", z, [faces, dims]);
       const output = await decoder.session.run({ [decoder.session.inputNames[0]]: tensor });
       decoded.push(output[decoder.session.outputNames[0]].data);
@@ -198,6 +291,7 @@ class LiveFaces {
     performance.measure("live-faces:paint", { start });
     this.paints += 1;
     if (this.paints === 1) performance.mark("live-faces:first-paint");
+    if (this.data.map) this.showCursor(values);
     const painted = String(this.paints);
     requestAnimationFrame(() => { // stamped when the frame with the new faces is drawn
       Object.assign(this.root.dataset, {
@@ -263,6 +357,31 @@ function pathPoint(start, end, t, kind) {
   if (omega < 1e-6) return mix(ua, ub).map((x) => x * radius);
   const s = Math.sin(omega);
   return ua.map((x, i) => ((Math.sin((1 - t) * omega) * x + Math.sin(t * omega) * ub[i]) / s) * radius);
+}
+
+// model.analysis.map_grid.grid_latents: z bilinear between the four nodes around (x, y), in
+// float64 and in its order; outside the grid, the border's.
+function gridLatents(grid, x, y, dims) {
+  const last = grid.size - 1;
+  const [fx, fy] = gridFractions(grid, x, y).map((value) => Math.min(Math.max(value, 0), last));
+  const c0 = Math.min(Math.trunc(fx), last - 1), r0 = Math.min(Math.trunc(fy), last - 1);
+  const a = fx - c0, b = fy - r0;
+  const node = (r, c) => (r * grid.size + c) * dims;
+  const [n00, n01, n10, n11] = [node(r0, c0), node(r0, c0 + 1), node(r0 + 1, c0), node(r0 + 1, c0 + 1)];
+  const z = new Float32Array(dims), g = grid.z;
+  for (let i = 0; i < dims; i += 1) {
+    let value = (1 - a) * (1 - b) * g[n00 + i];
+    value += a * (1 - b) * g[n01 + i];
+    value += (1 - a) * b * g[n10 + i];
+    value += a * b * g[n11 + i];
+    z[i] = value;
+  }
+  return z;
+}
+
+function gridFractions(grid, x, y) {
+  const [x0, x1, y0, y1] = grid.extent;
+  return [((x - x0) / (x1 - x0)) * (grid.size - 1), ((y - y0) / (y1 - y0)) * (grid.size - 1)];
 }
 
 const f = Math.fround;
@@ -369,6 +488,18 @@ function fetchModel(url) {
     }));
   }
   return models.get(url);
+}
+
+// A map's grid of z, float32 little-endian as the server sends it, once per page.
+const grids = new Map();
+function fetchGrid(url) {
+  if (!grids.has(url)) {
+    grids.set(url, fetch(new URL(url, document.baseURI).href).then(async (response) => {
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      return new Float32Array(await response.arrayBuffer());
+    }));
+  }
+  return grids.get(url);
 }
 
 function session(runtime, url, model) {

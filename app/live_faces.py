@@ -3,8 +3,11 @@
 `live_faces` mounts the component (app/live_faces.js) for a view whose z is affine in its
 sliders, z = base + sum_k value_k * direction_k (or a point along an interpolation path): it
 sends the arrays and each decoder's URL, the browser decodes and paints on every move, and the
-server hears only the resting values, which it returns. `browser_decoding` is the sidebar switch
-that sends a view back to the server's decoder, for a browser without WebAssembly and to compare.
+server hears only the resting values, which it returns. `live_map_face` mounts it over a Plotly
+map instead: the cursor's map coordinates are the two values, z is affine in them on a plane and
+bilinear on a map's decodable grid, which the browser downloads (app.assets). `browser_decoding`
+is the sidebar switch that sends a view back to the server's decoder, for a browser without
+WebAssembly and to compare.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.assets import RUNTIME_PREFIX, decoder_url, runtime_url
+from app.assets import RUNTIME_PREFIX, decoder_url, grid_url, runtime_url
+from model.analysis.map_grid import MapGrid
 from model.generation import SliderLatents
 from model.network_files import ONNX_FILE
-from model.pipeline.runs import TRAIN_DIR, Run
+from model.pipeline.runs import ANALYSIS_DIR, TRAIN_DIR, Run
 
 BROWSER_KEY = "browser_decoding"
 URL_KEY = "decode"
@@ -34,6 +38,9 @@ _COMPONENT = st.components.v2.component(
     .live-faces .value { font-variant-numeric: tabular-nums; color: var(--st-primary-color); }
     .live-faces canvas { width: 100%; height: auto; display: block; }
     .live-faces .status { font-size: 0.75rem; opacity: 0.6; margin-top: 0.25rem; }
+    .live-faces .readout { font-size: 0.875rem; font-variant-numeric: tabular-nums;
+        margin-top: 0.25rem; }
+    .live-faces[data-void=true] .readout { color: #e4572e; font-weight: 600; }
     """,
 )
 
@@ -86,10 +93,6 @@ def live_faces(
     if len(faces) != 1 or len(sizes) != 1:
         raise ValueError("every run of one canvas needs as many faces, of one image size")
     data = {
-        "runtime": {
-            "wasm": {"module": runtime_url("ort.wasm.min.mjs"), "folder": RUNTIME_PREFIX},
-            "webgpu": {"module": runtime_url("ort.webgpu.min.mjs"), "folder": RUNTIME_PREFIX},
-        },
         "decoders": [
             {
                 "url": decoder_url(run.name, _decoder_sha256(run)),
@@ -104,13 +107,68 @@ def live_faces(
         "image_size": sizes.pop(),
         "columns": columns,
         "display_width": width,
-        "padding": 2,  # model.grid.image_grid's
         "sharpen": bool(sharpen),
         "sharpness": float(sharpness),
         "sliders": [
             {"label": s.label, "min": s.low, "max": s.high, "step": s.step} for s in sliders
         ],
         "values": [float(s.value) for s in sliders],
+    }
+    return _mount(data, key)
+
+
+def live_map_face(
+    run: Run,
+    under: SliderLatents | MapGrid,
+    cursor: tuple[float, float],
+    *,
+    chart_key: str,
+    key: str,
+    width: int,
+) -> tuple[float, float]:
+    """Mount the face under the cursor of the Plotly chart with key `chart_key`: z is `under`'s
+    at the cursor's (x, y), affine on a plane, bilinear on a map's grid; the cursor where it
+    rests, starting from `cursor`."""
+    plane = isinstance(under, SliderLatents)
+    data = {
+        "decoders": [
+            {
+                "url": decoder_url(run.name, _decoder_sha256(run)),
+                "base": under.base.ravel().tolist() if plane else [],
+                "directions": [d.ravel().tolist() for d in under.directions] if plane else [],
+            }
+        ],
+        "path": None,
+        "faces": 1,
+        "z_dim": run.config.model.z_dim,
+        "image_size": run.config.model.image_size,
+        "columns": 1,
+        "display_width": width,
+        "sharpen": False,
+        "sharpness": 1.0,
+        "sliders": [],
+        "values": [float(cursor[0]), float(cursor[1])],
+        "map": {"chart": f".st-key-{chart_key}", "kind": "plane" if plane else "grid"},
+    }
+    if not plane:
+        data["map"]["grid"] = {
+            "url": grid_url(run.name, under.name, _analysis_sha256(run, f"grid_{under.name}")),
+            "size": under.size,
+            "extent": [float(v) for v in under.extent],
+            "void": "".join("1" if v else "0" for v in under.void.ravel()),
+        }
+    x, y = _mount(data, key)
+    return x, y
+
+
+def _mount(data: dict, key: str) -> tuple[float, ...]:
+    data = {
+        "runtime": {
+            "wasm": {"module": runtime_url("ort.wasm.min.mjs"), "folder": RUNTIME_PREFIX},
+            "webgpu": {"module": runtime_url("ort.webgpu.min.mjs"), "folder": RUNTIME_PREFIX},
+        },
+        "padding": 2,  # model.grid.image_grid's
+        **data,
     }
     result = _COMPONENT(
         data=data,
@@ -125,3 +183,7 @@ def live_faces(
 def _decoder_sha256(run: Run) -> str:
     return run.stage("train")["files"][f"{TRAIN_DIR}/{ONNX_FILE}"]["sha256"]
 
+
+
+def _analysis_sha256(run: Run, name: str) -> str:
+    return run.stage("analyze")["files"][f"{ANALYSIS_DIR}/{name}.npz"]["sha256"]

@@ -1,14 +1,21 @@
 """Faces decoded in the browser (Debian's chromium, onnxruntime-web on WebAssembly): they follow a
 drag with no rerun until the release, the server's statistics then use exactly the painted z,
-the canvas shows the server's own faces, and the JavaScript sharpening is PIL's."""
+the canvas shows the server's own faces, and the JavaScript sharpening is PIL's. On a map, the
+face follows the cursor with no rerun, and where the cursor rests it is the server's decode of
+the same z, on a PCA plane and on a t-SNE map's decodable grid."""
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
 
+from model.analysis.map_grid import MapGrid, grid_latents
+from model.analysis.pca import PcaResult
+from model.analysis.planes import pca_plane
+from model.analysis.results import load_result
 from model.generation import sampled, sharpen, to_uint8
 from model.grid import image_grid
 from model.onnx_decoder import OnnxDecoder
@@ -191,3 +198,57 @@ def test_the_vendored_runtime_matches_its_recorded_hashes():
     recorded = (FOLDER / "SHA256SUMS").read_text().splitlines()
     assert {line.split("  ")[1] for line in recorded} == set(FILES)
     assert "MIT License" in (FOLDER / "LICENSE").read_text()
+
+
+PLOT = ".st-key-proj_map .nsewdrag"
+STATE = '[data-testid="stApp"]'
+
+
+def _server_z(artifacts, view: str, x: float, y: float) -> np.ndarray:
+    analysis = artifacts / "runs" / "tiny" / "analysis"
+    if view == "pca":
+        z = np.load(artifacts / "runs" / "tiny" / "latents" / "z.npy")
+        pca = load_result(PcaResult, analysis / "pca.npz")
+        return pca_plane(pca, 0, 1, z[3]).at(x, y)
+    grid = load_result(MapGrid, analysis / "grid_tsne_pca2_ee12_p30.npz")
+    return grid_latents(grid, [[x, y]])[0]
+
+
+@pytest.mark.parametrize("view", ["pca", "tsne"])
+def test_the_face_follows_the_cursor_and_rests_on_the_servers_decode(
+    dashboard, browser, built_runs, view
+):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{dashboard}/projections?proj_view={view}&proj_tsne=pca2_ee12_p30&proj_row=3")
+    page.locator(IDLE).wait_for(timeout=120_000)
+    page.locator(f"{LIVE}[data-paints]").first.wait_for(timeout=120_000)
+    box = page.locator(PLOT).first.bounding_box()
+    first, states, frames = live_paints(page), set(), set()
+    for step in range(30):
+        page.mouse.move(box["x"] + box["width"] * (0.1 + 0.8 * step / 29),
+                        box["y"] + box["height"] * (0.3 + 0.4 * step / 29))  # fmt: skip
+        page.wait_for_timeout(40)
+        states.add(page.locator(STATE).get_attribute("data-test-script-state"))
+        frames.add(live_canvas_pixels(page).tobytes())
+    assert states == {"notRunning"}  # no rerun while the cursor moves
+    assert live_paints(page) - first >= 5 and len(frames) >= 3  # several different faces
+    x, y = json.loads(page.locator(LIVE).get_attribute("data-values"))
+    page.wait_for_function(f"location.search.includes('proj_cx={x!r}')", timeout=60_000)
+    page.locator(IDLE).wait_for(timeout=60_000)
+    artifacts = built_runs / "artifacts"
+    decoder = OnnxDecoder(artifacts / "runs" / "tiny" / "train" / "decoder.onnx")
+    expected = image_grid(decoder.decode(_server_z(artifacts, view, x, y)), 1)
+    difference = np.abs(live_canvas_pixels(page).astype(int) - expected.astype(int))
+    assert difference.max() <= 1  # two float32 decoders: rounding only
+    # The link holds the view and the cursor: opened anew, it paints the same face.
+    link = page.url
+    query = parse_qs(urlparse(link).query)
+    assert query["proj_view"] == [view] and float(query["proj_cy"][0]) == y
+    page.close()
+    again = browser.new_page(viewport={"width": 1400, "height": 1200})
+    again.goto(link)
+    again.locator(IDLE).wait_for(timeout=120_000)
+    again.locator(f"{LIVE}[data-paints]").first.wait_for(timeout=120_000)
+    assert json.loads(again.locator(LIVE).get_attribute("data-values")) == [x, y]
+    assert np.abs(live_canvas_pixels(again).astype(int) - expected.astype(int)).max() <= 1
+    again.close()

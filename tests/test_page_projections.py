@@ -87,3 +87,53 @@ def test_projections_works_for_an_ae(monkeypatch, with_ae):
     at.sidebar.radio(key="proj_view").set_value("tsne").run()
     assert not at.exception
     assert at.sidebar.selectbox(key="proj_tsne").options == ["raw_ee16_p10"]
+
+
+def test_umap_maps_shade_their_void_and_decode_under_the_cursor_on_the_server(
+    monkeypatch, built_runs
+):
+    from model.analysis.map_grid import MapGrid, grid_latents
+    from model.analysis.results import load_result
+
+    root = built_runs / "artifacts"
+    app = open_page(monkeypatch, root, "projections", decode="server",
+                    query={"proj_view": "umap"})  # fmt: skip
+    assert app.sidebar.selectbox(key="proj_umap").options == ["pca2_n15_d0.1"]
+    figure = chart_figure(app)
+    assert title(figure).startswith("UMAP map pca2_n15_d0.1: 96 of 96 points")
+    assert figure["data"][0]["type"] == "heatmap" and figure["data"][0]["name"] == "void"
+    assert any("15 neighbours" in c.value and "first 2 PCs" in c.value for c in app.caption)
+    assert any("24 x 24 decodable grid" in c.value for c in app.caption)
+    grid = load_result(MapGrid, root / "runs" / "tiny" / "analysis" / "grid_umap_pca2_n15_d0.1.npz")
+    far = (float(grid.extent[1]) + 1.0, float(grid.extent[3]) + 1.0)  # beyond every point
+    app.number_input(key="proj_cx").set_value(far[0]).run()
+    app.number_input(key="proj_cy").set_value(far[1]).run()
+    assert not app.exception
+    at_cursor = _cursor_table(app)
+    z = grid_latents(grid, [far])[0]
+    assert at_cursor["grid cell"] == "void"
+    assert at_cursor["|z|"] == f"{np.linalg.norm(z):.2f}"
+    assert f"decoded at ({far[0]:.3f}, {far[1]:.3f})" in image_captions(app)[0]
+    assert float(app.query_params["proj_cx"]) == far[0]  # the link holds the cursor
+
+
+def test_a_link_with_a_cursor_opens_on_that_face(monkeypatch, built_runs):
+    from model.analysis.pca import PcaResult
+    from model.analysis.planes import pca_plane
+    from model.analysis.results import load_result
+
+    root = built_runs / "artifacts"
+    query = {"proj_view": "pca", "proj_others": "mean", "proj_cx": "1.5", "proj_cy": "-0.5"}
+    app = open_page(monkeypatch, root, "projections", decode="server", query=query)
+    assert app.number_input(key="proj_cx").value == 1.5
+    pca = load_result(PcaResult, root / "runs" / "tiny" / "analysis" / "pca.npz")
+    z = pca_plane(pca, 0, 1).at(1.5, -0.5)
+    at_cursor = _cursor_table(app)
+    assert at_cursor["|z|"] == f"{np.linalg.norm(z):.2f}"
+    assert at_cursor["cursor (x, y)"] == "1.500, -0.500"
+    assert "grid cell" not in at_cursor  # a plane has no grid
+
+
+def _cursor_table(app) -> dict[str, str]:
+    [table] = app.dataframe
+    return dict(zip(table.value[""], table.value["at the cursor"]))

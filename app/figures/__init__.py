@@ -8,7 +8,13 @@ from app.figures.correlations import correlation_heatmap, pair_scatter_grid
 from app.figures.dimensions import dimension_bars
 from app.figures.images import image_strip_figure
 from app.figures.logvar import logvar_table
-from app.figures.maps import mark_neighbourhood, positions_on_map, selected_rows, zoom_sides
+from app.figures.maps import (
+    mark_neighbourhood,
+    positions_on_map,
+    selected_rows,
+    shade_void,
+    zoom_sides,
+)
 from app.figures.projections import explained_variance, kmeans_curve, projection_scatter
 from app.figures.radius import RandomRadii, radius_comparison, radius_histogram, sample_radius
 from app.figures.radius_summary import baseline_rows, radius_overview, radius_summary
@@ -37,6 +43,7 @@ __all__ = [
     "radius_summary",
     "sample_radius",
     "selected_rows",
+    "shade_void",
     "training_curves",
     "zoom_sides",
 ]

@@ -1,15 +1,18 @@
-"""Around the projection maps: the chosen point and its neighbours marked, zoom choices, and the
-rows a click, box or lasso selection picked."""
+"""Around the projection maps: the chosen point and its neighbours marked, a decodable grid's
+void cells shaded, zoom choices, and the rows a click, box or lasso selection picked."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.theme import as_vector
+
+if TYPE_CHECKING:
+    from model.analysis.map_grid import MapGrid
 
 OUTLINE = "#111111"  # the neighbours' rings and the star's edge: clear on every palette colour
 CHOSEN_COLOUR = "#ffd400"
@@ -123,3 +126,28 @@ def positions_on_map(map_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
     hit = np.zeros(len(rows), dtype=bool)
     hit[inside] = map_rows[found[inside]] == rows[inside]
     return np.where(hit, found, -1)
+
+
+VOID_COLOUR = "rgba(120, 120, 120, 0.28)"
+
+
+def shade_void(fig: go.Figure, grid: MapGrid) -> go.Figure:
+    """Shade the void cells of a map's decodable grid, beneath the map's points: one grey
+    square per void node (no hover, no clicks), drawn first so the points stay on top."""
+    g = grid.size
+    xs = np.linspace(grid.extent[0], grid.extent[1], g)
+    ys = np.linspace(grid.extent[2], grid.extent[3], g)
+    shade = go.Heatmap(
+        x=xs,
+        y=ys,
+        z=np.where(grid.void, 1.0, np.nan),
+        colorscale=[[0, VOID_COLOUR], [1, VOID_COLOUR]],
+        showscale=False,
+        hoverinfo="skip",
+        name="void",
+        zmin=0,
+        zmax=1,
+    )
+    fig.add_trace(shade)
+    fig.data = (fig.data[-1], *fig.data[:-1])
+    return fig

@@ -1,5 +1,6 @@
-"""Projections: PCA planes, original latent axes and cached t-SNE maps of every encoded point;
-pick a point to see its image, its reconstruction and its nearest neighbours."""
+"""Projections: PCA planes, original latent axes and cached t-SNE and UMAP maps of every encoded
+point; the face under the cursor, decoded as it moves; pick a point to see its image, its
+reconstruction and its nearest neighbours. The link holds the view and the cursor."""
 
 from pathlib import Path
 
@@ -8,14 +9,22 @@ import streamlit as st
 
 from app import figures, loaders
 from app.images import download_png
+from app.live_faces import browser_decoding
+from app.map_cursor import CURSOR_KEYS, Under, cursor_panel
 from app.session import artifacts_root, current_run, require
+from app.share import write_to_url
+from model.analysis.map_grid import MapGrid
 from model.analysis.pca import PcaResult
+from model.analysis.planes import axes_plane, pca_plane
 from model.analysis.tsne_map import TsneMap
+from model.analysis.umap_map import UmapMap
 from model.grid import image_grid
 
-VIEWS = {"pca": "PCA plane", "axes": "Latent axes", "tsne": "t-SNE map"}
+VIEWS = {"pca": "PCA plane", "axes": "Latent axes", "tsne": "t-SNE map", "umap": "UMAP map"}
+MAPS = {"tsne": TsneMap, "umap": UmapMap}
 STUDY_PLANES = ((1, 2), (1, 18), (8, 35))  # the studies' PCA planes, 1-based
 CENTRES = {"mean": "mean of the points", "origin": "origin (0, 0)", "chosen": "chosen point"}
+OTHERS = {"chosen": "the chosen point's", "mean": "0 (the mean)"}
 FULL = "full"
 NO_COLOUR = "none"
 MAP_KEY, ROW_KEY, PICKED_KEY = "proj_map", "proj_row", "proj_picked"
@@ -32,11 +41,23 @@ if data is None:  # an AE has no mu: its z is its code
     latent_name, data = "z", loaders.latents(run, "z")
 count, dim = data.shape
 pca = loaders.analysis(run, "pca", PcaResult)
-tsne_names = sorted(
-    Path(file).stem.removeprefix("tsne_")
-    for file in run.stage("analyze")["files"]
-    if Path(file).name.startswith("tsne_")
-)
+analysed = [Path(file).stem for file in run.stage("analyze")["files"]]
+map_names = {
+    kind: sorted(n.removeprefix(f"{kind}_") for n in analysed if n.startswith(f"{kind}_"))
+    for kind in MAPS
+}
+views = [view for view in VIEWS if view not in MAPS or map_names[view]]
+LINKED = {"proj_view": str, "proj_pc_x": int, "proj_pc_y": int, "proj_ax_x": int,
+          "proj_ax_y": int, "proj_tsne": str, "proj_umap": str, "proj_others": str,
+          "proj_row": int, "proj_cx": float, "proj_cy": float}  # fmt: skip
+if "proj_view" not in st.session_state:  # a new session: the link's view, checked below
+    st.session_state.proj_cursor_from_url = all(k in st.query_params for k in CURSOR_KEYS)
+    for name, parse in LINKED.items():
+        try:
+            if name in st.query_params:
+                st.session_state[name] = parse(st.query_params[name])
+        except ValueError:
+            pass  # keep_valid and clamp below replace what a link cannot set
 info = dataset.info
 attribute_names = (
     [*info.binary_attributes, *info.continuous_attributes]
@@ -68,20 +89,17 @@ def on_pick() -> None:
         st.session_state[ROW_KEY] = rows[0]
 
 
-keep_valid("proj_view", list(VIEWS) if tsne_names else ["pca", "axes"], "pca")
+keep_valid("proj_view", views, "pca")
+in_browser = browser_decoding()
 with st.sidebar:
-    st.radio(
-        "Map",
-        list(VIEWS) if tsne_names else ["pca", "axes"],
-        format_func=VIEWS.get,
-        key="proj_view",
-    )
+    st.radio("Map", views, format_func=VIEWS.get, key="proj_view")
     view = st.session_state.proj_view
-    if not tsne_names:
-        st.caption(
-            "No t-SNE maps in this run's analysis yet: a background build adds them, or "
-            f"`python -m scripts.analyze --run {run.name} --force`."
-        )
+    for kind in MAPS:
+        if not map_names[kind]:
+            st.caption(
+                f"No {VIEWS[kind]}s in this run's analysis yet: a background build adds them, "
+                f"or `python -m scripts.analyze --run {run.name}`."
+            )
     if view == "pca":
         components = pca.n_components
         clamp("proj_pc_x", 1, components, 1)
@@ -98,14 +116,23 @@ with st.sidebar:
                 disabled=max(a, b) > components,
                 width="stretch",
             )
+        keep_valid("proj_others", list(OTHERS), "chosen")
+        st.radio(
+            "The other components of the face under the cursor",
+            list(OTHERS),
+            format_func=OTHERS.get,
+            key="proj_others",
+            help="z = mean + x v_i + y v_j + the sum over every other component k of c_k v_k: "
+            "c_k the chosen point's own coordinates, or 0.",
+        )
     elif view == "axes":
         clamp("proj_ax_x", 0, dim - 1, 0)
         clamp("proj_ax_y", 0, dim - 1, min(1, dim - 1))
         st.number_input("x: latent component", 0, dim - 1, key="proj_ax_x")
         st.number_input("y: latent component", 0, dim - 1, key="proj_ax_y")
     else:
-        keep_valid("proj_tsne", tsne_names, tsne_names[0])
-        st.selectbox("t-SNE map", tsne_names, key="proj_tsne")
+        keep_valid(f"proj_{view}", map_names[view], map_names[view][0])
+        st.selectbox(VIEWS[view], map_names[view], key=f"proj_{view}")
     if attribute_names:
         keep_valid("proj_colour", [NO_COLOUR, *attribute_names], NO_COLOUR)
         st.selectbox("Colour by attribute", [NO_COLOUR, *attribute_names], key="proj_colour")
@@ -127,7 +154,7 @@ elif view == "axes":
     x_title, y_title = f"{latent_name}[{ax}]", f"{latent_name}[{ay}]"
     title = f"Latent components {ax} and {ay} of {count:,} {latent_name}-points"
     about = "The original latent axes: the origin is the prior's centre."
-else:
+elif view == "tsne":
     tsne = loaders.analysis(run, f"tsne_{st.session_state.proj_tsne}", TsneMap)
     x, y, map_rows = tsne.embedding[:, 0], tsne.embedding[:, 1], tsne.indices
     x_title, y_title = "t-SNE 1", "t-SNE 2"
@@ -142,6 +169,21 @@ else:
         f"{source}; {p['backend']}, seed {p['seed']}, {p['n_jobs']} thread(s); "
         f"KL divergence {tsne.kl_divergence:.4f}; {tsne.seconds:.1f} s"
     )
+else:
+    umap = loaders.analysis(run, f"umap_{st.session_state.proj_umap}", UmapMap)
+    x, y, map_rows = umap.embedding[:, 0], umap.embedding[:, 1], umap.indices
+    x_title, y_title = "UMAP 1", "UMAP 2"
+    title = f"UMAP map {umap.name}: {len(map_rows):,} of {count:,} points"
+    p = umap.params
+    source = "raw latents" if p["pca_components"] is None else f"first {p['pca_components']} PCs"
+    about = (
+        f"{p['n_neighbors']} neighbours, min_dist {p['min_dist']:g}; input: {source}; "
+        f"umap-learn {p['umap_version']}, seed {p['seed']}, one thread; {umap.seconds:.1f} s"
+    )
+map_name = None if view in ("pca", "axes") else f"{view}_{st.session_state[f'proj_{view}']}"
+grid = None
+if map_name is not None and f"grid_{map_name}" in analysed:
+    grid = loaders.analysis(run, f"grid_{map_name}", MapGrid)
 
 row_limit = count - 1
 clamp(ROW_KEY, 0, row_limit, info.split_range("test").start if info.split_range("test") else 0)
@@ -201,6 +243,8 @@ fig = figures.projection_scatter(
     y_title=y_title,
     title=title,
 )
+if grid is not None:
+    figures.shade_void(fig, grid)
 chosen = (x[chosen_at[0]], y[chosen_at[0]], row) if chosen_at[0] >= 0 else None
 if st.session_state.proj_marks:
     on_map = neighbours_at >= 0
@@ -228,12 +272,40 @@ with map_column:
     st.caption(about)
     if chosen is None:
         st.caption(f"Row {row} is not on this map (it holds {len(map_rows):,} of {count:,} rows).")
+    if grid is not None:
+        g = grid.params
+        st.caption(
+            f"Shaded: void cells of the map's {g['size']} x {g['size']} decodable grid, with no "
+            f"map point within {g['radius']:.3g} ({g['void_cells']:g} cell) of their centre. "
+            f"The face under the cursor is the inverse-distance mean z of the {g['neighbours']} "
+            "map points nearest each grid node, bilinear between nodes."
+        )
+    elif map_name is not None:
+        st.caption(
+            "This map has no decodable grid yet: a background build adds it, or "
+            f"`python -m scripts.analyze --run {run.name}`."
+        )
     st.caption(
         "Click a point (or draw a box or lasso from the toolbar) to choose it. Zoom in to a "
         "small square to see the thin curved filaments the studies found around voids."
     )
 
+point = np.asarray(data[row], dtype=np.float64)
+under = None
+if view == "pca":
+    others = st.session_state.proj_others
+    plane = pca_plane(pca, px - 1, py - 1, point if others == "chosen" else None)
+    base_of = f"row{row}" if others == "chosen" else "mean"
+    under = Under(plane, f"pca{px}-{py}-{base_of}")
+elif view == "axes":
+    under = Under(axes_plane(point, ax, ay), f"axes{ax}-{ay}-row{row}")
+elif grid is not None:
+    under = Under(grid, map_name)
+start = (float(x[chosen_at[0]]), float(y[chosen_at[0]])) if chosen_at[0] >= 0 else centre
+
 with point_column:
+    if under is not None:
+        st.fragment(cursor_panel)(run, under, start, MAP_KEY, in_browser)
     st.subheader("Chosen point")
     st.number_input("Image row", 0, row_limit, key=ROW_KEY)
     original = dataset.take([row])
@@ -270,6 +342,8 @@ if len(picked) > 1:
     )
     if len(picked) > PICKED_SHOWN:
         st.caption(f"The first {PICKED_SHOWN} of {len(picked):,} selected points.")
+
+write_to_url([name for name in LINKED if name in st.session_state])
 
 st.subheader("PCA: explained variance")
 shown_components = min(len(pca.explained_variance_ratio), 256)
