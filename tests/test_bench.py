@@ -29,6 +29,9 @@ FIGURES = {
     | {"analysis_seconds_total", "analysis_peak_rss_mib"},
     "correlation": {"correlation_seconds", "correlation_peak_rss_mib"},
     "tsne": {"tsne_seconds_opentsne", "tsne_seconds_sklearn", "tsne_speedup_opentsne_over_sklearn"},
+    "maps": {f"maps_{kind}_{figure}_{count}" for kind in ("tsne", "umap")
+             for figure in ("seconds", "grid_share") for count in (300, 600)}
+    | {"maps_grid_error", "maps_umap_inverse_transform_error"},
     "dashboard": {"projection_scatter_build_seconds"},
     "nearest": {
         "nearest_training_pixel_seconds_64px", "nearest_training_pixel_seconds_96px",
@@ -55,7 +58,8 @@ FIGURES = {
     } | {
         f"live_browser_{figure}_{run}_{sessions}_sessions" for run in RUNS
         for figure in ("drag_paints_per_second", "server_cpu_ms_per_move") for sessions in ROOMS
-    }) if BROWSER else set(),
+    } | {f"live_browser_map_paints_per_second_demo_{view}" for view in ("pca", "tsne")}
+    ) if BROWSER else set(),
 }  # fmt: skip
 
 

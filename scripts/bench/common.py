@@ -17,6 +17,11 @@ def emit(name: str, value: float, unit: str, **params: Any) -> None:
     print(json.dumps({"bench": name, "value": round(value, 3), "unit": unit, **params}), flush=True)
 
 
+def emit_unavailable(name: str, reason: str, **params: Any) -> None:
+    """A figure that could not be taken here, and why."""
+    print(json.dumps({"bench": name, "value": None, "reason": reason, **params}), flush=True)
+
+
 def _child_main(target: Callable[..., dict[str, Any]], args: tuple, queue) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     started = time.perf_counter()

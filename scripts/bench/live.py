@@ -59,7 +59,8 @@ def live_artifacts(workdir: Path, count: int) -> Path:
     config = preset("celeba").with_overrides({"dataset": name})
     untrained_run(layout, RUN, config)
     encode_stage(layout, RUN, force=True)
-    analysis = AnalysisConfig(tsne_variants=("pca2_ee12_p30",), tsne_cap=min(count, 2_000),
+    analysis = AnalysisConfig(tsne_variants=("pca2_ee12_p30",), umap_variants=("pca2_n15_d0.1",),
+                              tsne_cap=min(count, 2_000),
                               kmeans_ks=(2,))
     analyze_stage(layout, RUN, analysis, force=True)
     return layout.root

@@ -11,7 +11,10 @@ onnxruntime-web on WebAssembly (headless chromium has no GPU adapter):
 - a new browser's first view to faces, the runtime (14 MB) and the decoder downloaded;
 - 4 and 8 people dragging at once, each in their own chromium: paints per second per session,
   and the server's CPU per session-move. The browsers share this machine's 2 cores with the
-  server, which a room's laptops would not.
+  server, which a room's laptops would not;
+- for `demo`, the face under the cursor of the Projections page: paints per second while the
+  mouse crosses a PCA plane and a t-SNE map's decodable grid for 2 seconds, and the server's
+  CPU seconds meanwhile.
 """
 
 from __future__ import annotations
@@ -172,6 +175,49 @@ async def _one_person(url: str, pid: int, presses: int, drags: int) -> dict[str,
             "idle_cpu": idle, "parts": parts, "stages": stages}  # fmt: skip
 
 
+async def _cursor_sweeps(url: str, pid: int, sweeps: int) -> list[tuple[int, float]]:
+    """The mouse across the map's plot area for DRAG_SECONDS, `sweeps` times: (paints, server
+    CPU seconds) of each."""
+    from playwright.async_api import async_playwright
+
+    from scripts.bench.browser import IDLE, launch_options
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_options())
+        try:
+            page = await _open(browser, url)
+            box = await page.locator(".st-key-proj_map .nsewdrag").first.bounding_box()
+            results = []
+            for sweep in range(sweeps):
+                await page.mouse.move(box["x"] + 0.1 * box["width"], box["y"] + box["height"] / 2)
+                before, cpu = await _paints(page), _cpu_seconds(pid)
+                started = time.perf_counter()
+                while (elapsed := time.perf_counter() - started) < DRAG_SECONDS:
+                    across = 0.1 + 0.8 * elapsed / DRAG_SECONDS
+                    height = 0.3 + 0.4 * ((elapsed * (sweep + 1)) % 1)
+                    await page.mouse.move(box["x"] + across * box["width"],
+                                          box["y"] + height * box["height"])  # fmt: skip
+                    await asyncio.sleep(1 / 60)  # a mouse reports about 60 positions a second
+                results.append((await _paints(page) - before, _cpu_seconds(pid) - cpu))
+                await asyncio.sleep(RELEASE_S)  # the rest's rerun, outside the next sweep
+                await page.locator(IDLE).wait_for(timeout=180_000)
+        finally:
+            await browser.close()
+    return results
+
+
+def measure_map(url: str, pid: int, run: str, sizes: dict[str, int], **shape: Any) -> None:
+    """The face under the cursor of `run`'s Projections page, on a plane and on a grid."""
+    for view, query in (("pca", "proj_view=pca"),
+                        ("tsne", "proj_view=tsne&proj_tsne=pca2_ee12_p30")):  # fmt: skip
+        page_url = f"{url}/projections?run={run}&{query}"
+        sweeps = asyncio.run(_cursor_sweeps(page_url, pid, sizes["drags"]))
+        rates = [painted / DRAG_SECONDS for painted, _ in sweeps]
+        emit(f"live_browser_map_paints_per_second_{run}_{view}", statistics.median(rates),
+             "1/s", sweeps=len(rates), seconds=DRAG_SECONDS, slowest=round(min(rates), 1),
+             server_cpu_seconds=round(max(c for _, c in sweeps), 3), **shape)  # fmt: skip
+
+
 def measure(
     url: str, pid: int, run: str, name: str, sizes: dict[str, int], **shape: Any
 ) -> None:
@@ -215,6 +261,7 @@ def bench_live_browser(workdir: Path, sizes: dict[str, int]) -> None:
     demo = demo_artifacts(workdir, sizes["serve_images"])
     with dashboard_server(demo, log=workdir / "live_browser_demo.log") as served:
         measure(served.url, served.pid, "demo", "demo", sizes, faces=28, image_size=64, z_dim=64)
+        measure_map(served.url, served.pid, "demo", sizes, faces=1, image_size=64, z_dim=64)
     live = live_artifacts(workdir, sizes["live_latents"])
     with dashboard_server(live, log=workdir / "live_browser_celeba.log") as served:
         measure(served.url, served.pid, LIVE_RUN, "celeba", sizes, faces=28, image_size=96,

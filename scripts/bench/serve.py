@@ -41,7 +41,8 @@ def demo_artifacts(workdir: Path, count: int) -> Path:
     if not layout.dataset(source.name).exists():
         layout.dataset(source.name).parent.mkdir(parents=True, exist_ok=True)
         layout.dataset(source.name).symlink_to(source.resolve(), target_is_directory=True)
-    analysis = AnalysisConfig(tsne_variants=("pca2_ee12_p30",), tsne_cap=min(count, 2_000),
+    analysis = AnalysisConfig(tsne_variants=("pca2_ee12_p30",), umap_variants=("pca2_n15_d0.1",),
+                              tsne_cap=min(count, 2_000),
                               kmeans_ks=(2,))  # fmt: skip
     for name in DEMO_RUNS:
         run_dir = layout.run(name)
