@@ -1,7 +1,7 @@
 """zspace dashboard pages: `python -m scripts.serve` serves them through app/server.py (the
 quick start starts it for you).
 
-Reads runs under $ZSPACE_ARTIFACTS (default ./artifacts); never trains, never runs t-SNE.
+Reads runs under $ZSPACE_ARTIFACTS (default ./artifacts); never trains, never runs t-SNE or UMAP.
 """
 
 import streamlit as st

@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument(
         "--maps", choices=("with", "last", "skip"), default="with",
-        help="t-SNE maps: with each run's analysis (default); last: every run's analysis without "
-        "them first, then the maps of all, so each run can be looked at sooner; skip: none",
+        help="t-SNE and UMAP maps: with each run's analysis (default); last: every run's "
+        "analysis without them first, then the maps of all, so each run can be looked at "
+        "sooner; skip: none",
     )  # fmt: skip
     parser.add_argument("--artifacts", type=Path, default=DEFAULT_ARTIFACTS)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

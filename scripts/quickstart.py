@@ -1,9 +1,9 @@
 """The studies' whole story on the built-in data, then the dashboard on http://localhost:8501.
 
 Builds the synthetic faces and the `demo` VAE (train, encode, analyze), opens the dashboard, and
-meanwhile builds the `demo-ae` and `demo-tiny-kl` runs and then the t-SNE maps of all three in
-the background: the sidebar shows the progress, and each run joins the run picker when ready.
-Ctrl+C stops everything; running the command again serves at once if a run can be looked at,
+meanwhile builds the `demo-ae` and `demo-tiny-kl` runs and then the t-SNE and UMAP maps of all
+three in the background: the sidebar shows the progress, and each run joins the run picker when
+ready. Ctrl+C stops everything; running the command again serves at once if a run can be looked at,
 and continues the rest in the background. An artifacts folder that holds runs of its own and none
 of the demo runs (your CelebA runs, say) is served as it is, with nothing built.
 """
@@ -101,14 +101,14 @@ def _analysed(run_dir: Path) -> bool:
 
 
 def build_first_run(args: argparse.Namespace) -> int:
-    """The data set and `demo` without its t-SNE maps (all three runs with their maps when there
+    """The data set and `demo` without its maps (all three runs with their maps when there
     is no dashboard to open); the exit code of the step that failed, or 0.
 
     Each step is a command of its own process, so this one, which goes on to serve the
     dashboard, never loads TensorFlow."""
     common = ["--artifacts", str(args.artifacts)] + (["--quiet"] if args.quiet else [])
     started = time.perf_counter()
-    # With the dashboard: `demo` first without its t-SNE maps (the slowest step), the rest after.
+    # With the dashboard: `demo` first without its maps (the slowest steps), the rest after.
     first = [FIRST_RUN, "--maps", "skip"] if not args.no_app else [*ALL_RUNS]
     for title, command in (
         ("data set", ["prepare_data", "synthetic", *common]),
@@ -164,10 +164,10 @@ def run_command(command: list[str]) -> int:
 
 def start_background_build(artifacts: Path) -> subprocess.Popen:
     """`python -m scripts.build demo demo-ae demo-tiny-kl --maps last` beside the dashboard:
-    the two other runs, then the t-SNE maps of all three; its output goes to a log file."""
+    the two other runs, then the t-SNE and UMAP maps of all three; its output goes to a log file."""
     log_path = artifacts / LOG_FILE
     print(
-        f"== {', '.join(ALL_RUNS[1:])} and the t-SNE maps: building in the background "
+        f"== {', '.join(ALL_RUNS[1:])} and the maps: building in the background "
         f"(log: {log_path}); the dashboard's sidebar shows the progress",
         flush=True,
     )

@@ -30,9 +30,9 @@ def test_progress_fractions_and_viewability():
     assert RunProgress("a", "analyze", 4, 8).fraction == pytest.approx((2 + 0.5) / 3)
     maps = RunProgress("a", "maps", 1, 4, "tsne (step 2 of 4)")
     assert maps.viewable and not maps.finished and maps.fraction == 0.25
-    assert maps.describe() == "adding its t-SNE maps, tsne (step 2 of 4)"
+    assert maps.describe() == "adding its t-SNE and UMAP maps, tsne (step 2 of 4)"
     assert RunProgress("a", "ready").fraction == 1.0 and RunProgress("a", "ready").finished
-    assert RunProgress("a", "maps").describe() == "ready to look at; its t-SNE maps come last"
+    assert RunProgress("a", "maps").describe() == "ready to look at; its maps come last"
 
 
 def test_a_status_knows_whether_its_builder_is_alive(tmp_path):

@@ -132,6 +132,9 @@ def test_a_link_with_a_cursor_opens_on_that_face(monkeypatch, built_runs):
     assert at_cursor["|z|"] == f"{np.linalg.norm(z):.2f}"
     assert at_cursor["cursor (x, y)"] == "1.500, -0.500"
     assert "grid cell" not in at_cursor  # a plane has no grid
+    app.sidebar.number_input(key="proj_pc_y").set_value(1).run()  # the plane 1-1 is a line
+    assert not app.exception and not app.dataframe
+    assert any("two different axes" in c.value for c in app.caption)
 
 
 def _cursor_table(app) -> dict[str, str]:

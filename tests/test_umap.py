@@ -6,7 +6,7 @@ import pytest
 
 from model.analysis.results import load_result, save_result
 from model.analysis.tsne import select_rows
-from model.analysis.umap_embed import run_umap
+from model.analysis.umap_embed import run_umap, umap_maps
 from model.analysis.umap_map import UMAP_VARIANTS, UmapMap, UmapParams
 from tests.test_tsne import nearest_centroid_accuracy, planted_clusters
 
@@ -51,3 +51,14 @@ def test_bad_inputs_are_named():
     bad[4, 2] = np.inf
     with pytest.raises(ValueError, match="row 4"):
         run_umap(bad, FAST)
+
+
+def test_maps_side_by_side_are_the_maps_made_alone():
+    data, _ = planted_clusters(count=200)
+    variants = [UmapParams(n_epochs=30, seed=1, cap=150), UmapParams(n_epochs=30, pca_components=3)]
+    together = umap_maps(data, variants, workers=2)
+    for made, params in zip(together, variants):
+        alone = run_umap(data, params)
+        np.testing.assert_array_equal(made.embedding, alone.embedding)
+        np.testing.assert_array_equal(made.indices, alone.indices)
+        assert {**made.params, "umap_version": 0} == {**alone.params, "umap_version": 0}

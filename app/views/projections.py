@@ -26,6 +26,10 @@ STUDY_PLANES = ((1, 2), (1, 18), (8, 35))  # the studies' PCA planes, 1-based
 CENTRES = {"mean": "mean of the points", "origin": "origin (0, 0)", "chosen": "chosen point"}
 OTHERS = {"chosen": "the chosen point's", "mean": "0 (the mean)"}
 FULL = "full"
+# The settings a link holds (`?proj_view=tsne&proj_cx=...`), each with its parser.
+LINKED = {"proj_view": str, "proj_pc_x": int, "proj_pc_y": int, "proj_ax_x": int,
+          "proj_ax_y": int, "proj_tsne": str, "proj_umap": str, "proj_others": str,
+          "proj_row": int, "proj_cx": float, "proj_cy": float}  # fmt: skip
 NO_COLOUR = "none"
 MAP_KEY, ROW_KEY, PICKED_KEY = "proj_map", "proj_row", "proj_picked"
 MAX_NEIGHBOURS = 24
@@ -47,9 +51,6 @@ map_names = {
     for kind in MAPS
 }
 views = [view for view in VIEWS if view not in MAPS or map_names[view]]
-LINKED = {"proj_view": str, "proj_pc_x": int, "proj_pc_y": int, "proj_ax_x": int,
-          "proj_ax_y": int, "proj_tsne": str, "proj_umap": str, "proj_others": str,
-          "proj_row": int, "proj_cx": float, "proj_cy": float}  # fmt: skip
 if "proj_view" not in st.session_state:  # a new session: the link's view, checked below
     st.session_state.proj_cursor_from_url = all(k in st.query_params for k in CURSOR_KEYS)
     for name, parse in LINKED.items():
@@ -292,12 +293,12 @@ with map_column:
 
 point = np.asarray(data[row], dtype=np.float64)
 under = None
-if view == "pca":
+if view == "pca" and px != py:
     others = st.session_state.proj_others
     plane = pca_plane(pca, px - 1, py - 1, point if others == "chosen" else None)
     base_of = f"row{row}" if others == "chosen" else "mean"
     under = Under(plane, f"pca{px}-{py}-{base_of}")
-elif view == "axes":
+elif view == "axes" and ax != ay:
     under = Under(axes_plane(point, ax, ay), f"axes{ax}-{ay}-row{row}")
 elif grid is not None:
     under = Under(grid, map_name)
@@ -306,6 +307,8 @@ start = (float(x[chosen_at[0]]), float(y[chosen_at[0]])) if chosen_at[0] >= 0 el
 with point_column:
     if under is not None:
         st.fragment(cursor_panel)(run, under, start, MAP_KEY, in_browser)
+    elif view in ("pca", "axes"):
+        st.caption("Choose two different axes to see the face under the cursor.")
     st.subheader("Chosen point")
     st.number_input("Image row", 0, row_limit, key=ROW_KEY)
     original = dataset.take([row])

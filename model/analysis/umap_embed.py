@@ -8,17 +8,21 @@ the instruction set. The maps of one run of the analysis are recorded with umap-
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
 
 from model.analysis.chunks import require_finite_latents
 from model.analysis.tsne import map_rows, pca_input
 from model.analysis.umap_map import UmapMap, UmapParams
+from model.parallel import ordered_map
 
 
 def run_umap(latents: np.ndarray, params: UmapParams, progress: bool = False) -> UmapMap:
@@ -53,6 +57,35 @@ def run_umap(latents: np.ndarray, params: UmapParams, progress: bool = False) ->
         params={**params.to_dict(), "umap_version": _umap_version()},
         seconds=time.perf_counter() - started,
     )
+
+
+def umap_maps(
+    latents: np.ndarray, variants: Sequence[UmapParams], workers: int = 1, progress: bool = False
+) -> list[UmapMap]:
+    """`run_umap` for every variant, up to `workers` at a time in their own processes, each on
+    one thread. Each map is made exactly as `run_umap` makes it alone (the same rows and seed),
+    so the maps do not depend on `workers`."""
+    if workers == 1 or len(variants) < 2:
+        return [run_umap(latents, params, progress) for params in variants]
+    selected = [map_rows(latents, params) for params in variants]
+    jobs = [(rows, dataclasses.replace(params, cap=None)) for (_, rows), params in
+            zip(selected, variants)]  # fmt: skip
+    maps = []
+    done = ordered_map(_map_of_rows, jobs, workers=min(workers, len(jobs)), window=len(jobs))
+    with tqdm(total=len(jobs), desc=f"UMAP {len(jobs)} maps", unit="map",
+              disable=not progress) as bar:  # fmt: skip
+        for made in done:
+            maps.append(made)
+            bar.update(1)
+    return [
+        dataclasses.replace(made, indices=indices, params={**made.params, "cap": params.cap})
+        for made, (indices, _), params in zip(maps, selected, variants)
+    ]
+
+
+def _map_of_rows(job: tuple[np.ndarray, UmapParams]) -> UmapMap:
+    rows, params = job
+    return run_umap(rows, params)
 
 
 def _umap_class() -> Any:

@@ -244,17 +244,15 @@ def _tsne(ctx: _Context) -> None:
 
 
 def _umap(ctx: _Context) -> None:
-    from model.analysis.umap_embed import run_umap  # umap-learn and numba: only when mapping
+    from model.analysis.umap_embed import umap_maps  # umap-learn and numba: only when mapping
 
     count, cap = len(ctx.data), _map_cap(ctx)
+    rows = {"cap": cap if cap < count else None, "seed": ctx.config.seed}
+    variants = [dataclasses.replace(UMAP_NAMES[name], **rows) for name in ctx.config.umap_variants]
     seconds = {}
-    for name in ctx.config.umap_variants:
-        params = dataclasses.replace(
-            UMAP_NAMES[name], cap=cap if cap < count else None, seed=ctx.config.seed
-        )
-        result = run_umap(ctx.data, params, progress=ctx.progress)
-        ctx.save(result, f"umap_{name}")
-        seconds[name] = round(result.seconds, 2)
+    for result in umap_maps(ctx.data, variants, workers=ctx.workers, progress=ctx.progress):
+        ctx.save(result, f"umap_{result.name}")
+        seconds[result.name] = round(result.seconds, 2)
     ctx.metrics["umap_points"] = cap
     ctx.metrics["umap_seconds"] = seconds
 
@@ -329,8 +327,8 @@ def analyze_latents(
     """Run `steps` (default: all, in order), writing their results under `out_dir`; return the
     files and the metrics.
 
-    `workers` processes compute the t-SNE maps side by side (the results do not depend on it);
-    `on_step(name, index, count)` is called as each of the `count` steps starts.
+    `workers` processes compute the t-SNE and UMAP maps side by side (the maps do not depend
+    on it); `on_step(name, index, count)` is called as each of the `count` steps starts.
     """
     unknown = [name for name in steps if name not in STEPS]
     if unknown:

@@ -15,7 +15,7 @@ from model.files import read_json
 from model.pipeline.runs import STAGES
 
 BUILDS_FILE = "builds.json"
-MAPS = "maps"  # the state of a run whose t-SNE maps are being added (it can be shown already)
+MAPS = "maps"  # the state of a run whose maps are being added (it can be shown already)
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class RunProgress:
 
     @property
     def viewable(self) -> bool:
-        """Trained, encoded and analysed (its t-SNE maps may still be on their way)."""
+        """Trained, encoded and analysed (its maps may still be on their way)."""
         return self.state not in ("queued", *STAGES)
 
     @property
@@ -53,12 +53,12 @@ class RunProgress:
             "train": "training",
             "encode": "encoding",
             "analyze": "analysing",
-            MAPS: "adding its t-SNE maps",
+            MAPS: "adding its t-SNE and UMAP maps",
             "ready": "ready",
             "failed": "failed",
         }
         if self.state == MAPS and not self.total:
-            return "ready to look at; its t-SNE maps come last"
+            return "ready to look at; its maps come last"
         text = words.get(self.state, self.state)
         return f"{text}, {self.detail}" if self.detail else text
 
