@@ -174,7 +174,6 @@ def check_analysis_fits(config: AnalysisConfig, shape: tuple[int, int]) -> None:
     holds, TooLarge when their arrays cannot fit in memory. A k of the studies' curve (up to
     80) beyond the points there are is left out rather than refused."""
     rows, z_dim = shape
-    _check_map_inputs(config, z_dim)
     largest_k = max(config.kmeans_ks)
     if largest_k >= rows and largest_k > max(STUDY_KS):
         raise ValueError(
@@ -189,6 +188,7 @@ def check_analysis_fits(config: AnalysisConfig, shape: tuple[int, int]) -> None:
         config.baseline_samples * z_dim * 8 * 4,
         f"{config.baseline_samples:,} random vectors per baseline",
     )
+    _check_map_inputs(config, z_dim)
 
 
 def _check_map_inputs(config: AnalysisConfig, z_dim: int) -> None:

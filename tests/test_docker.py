@@ -56,7 +56,8 @@ def _image_id(image: str) -> str:
     return listed.strip()
 
 
-TRAINING_ONLY = {"tensorflow-cpu", "keras", "tf2onnx", "onnx", "scikit-learn", "opentsne"}
+TRAINING_ONLY = {"tensorflow-cpu", "keras", "tf2onnx", "onnx", "scikit-learn", "opentsne",
+                 "umap-learn", "numba"}  # fmt: skip
 # (stage, the image verify-docker tags it, what its CMD logs when serving a folder of own runs)
 IMAGES = {
     "full": ("localhost/zspace:verify", "holds your own runs and none of the demo runs"),

@@ -169,7 +169,8 @@ def test_a_killed_analysis_leaves_no_temporary_files(artifacts):
     run_dir = artifacts / "runs" / "tiny"
     before = _tree(run_dir)
     command = [*PYTHON, "scripts.analyze", "--run", "tiny", "--force", "--quiet", "--artifacts",
-               str(artifacts), "--tsne", "raw_ee16_p10", "--tsne-iterations", "20000"]  # fmt: skip
+               str(artifacts), "--tsne", "raw_ee16_p10", "--tsne-iterations", "20000",
+               "--umap"]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not list(run_dir.glob(".analysis~*.tmp/radius.npz")) and time.monotonic() < deadline:
@@ -179,7 +180,7 @@ def test_a_killed_analysis_leaves_no_temporary_files(artifacts):
     process.wait()
     assert list(run_dir.glob(".analysis~*.tmp"))
     assert _tree(run_dir).items() >= before.items()
-    assert analyze.main(["--run", "tiny", "--tsne", "--kmeans-max-k", "4", "--quiet",
+    assert analyze.main(["--run", "tiny", "--tsne", "--umap", "--kmeans-max-k", "4", "--quiet",
                          "--force", "--artifacts", str(artifacts)]) == 0  # fmt: skip
     assert not [p for p in run_dir.rglob(".*") if p.name != ".gitkeep"]
 
@@ -217,7 +218,7 @@ def test_a_full_disk_is_one_line_and_loses_nothing(artifacts, small_disk, stage,
         "train": (train.main, ["--run", "tiny", "--epochs", "3"], 200_000),
         "encode": (encode.main, ["--run", "tiny", "--force"], 16384),
         "analyze": (analyze.main, ["--run", "tiny", "--force", "--tsne", "raw_ee16_p10",
-                    "--kmeans-max-k", "4"], 40_000),
+                    "--umap", "--kmeans-max-k", "4"], 40_000),
     }[stage]  # fmt: skip
     _fill(small_disk, leave)
     assert command([*args, *common]) == 1

@@ -54,10 +54,12 @@ def test_a_tiny_run_from_the_command_line(tmp_path, capsys):
         latents = np.load(tmp_path / "runs" / "demo" / "latents" / f"{name}.npy")
         assert latents.shape == (200, 8) and np.isfinite(latents).all()
 
-    analysis = ["--tsne", "raw_ee16_p10", "--tsne-iterations", "50", "--kmeans-max-k", "6"]
+    analysis = ["--tsne", "raw_ee16_p10", "--tsne-iterations", "50", "--kmeans-max-k", "6",
+                "--umap", "pca2_n15_d0.1", "--grid-size", "12"]
     assert analyze.main(["--run", "demo", *analysis, *root]) == 0
     Run.open(tmp_path / "runs" / "demo").check("analyze")
     assert (tmp_path / "runs" / "demo" / "analysis" / "tsne_raw_ee16_p10.npz").is_file()
+    assert (tmp_path / "runs" / "demo" / "analysis" / "grid_umap_pca2_n15_d0.1.npz").is_file()
     assert (
         preview_data.main(
             [
