@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from model.analysis.attributes import AttributeAnalysis
+from model.analysis.map_grid import MapGrid
 from model.analysis.radius import RadiusAnalysis
 from model.analysis.results import load_result
 from model.analysis.tsne_map import TsneMap
@@ -165,3 +166,23 @@ def test_a_config_from_before_umap_maps_reads_back_with_its_defaults():
         AnalysisConfig(umap_variants=("raw",))
     with pytest.raises(ValueError, match="every_point maps all points"):
         AnalysisConfig(every_point=True, tsne_cap=100)
+
+
+def test_every_point_maps_all_points_beyond_the_default_cap(encoded, monkeypatch):
+    from model.pipeline import analysis
+
+    monkeypatch.setattr(analysis, "DEFAULT_TSNE_CAP", 40)  # as if the data set had > 20,000
+    quick = {"tsne_variants": ("raw_ee16_p10",), "tsne_iterations": 20, "kmeans_ks": (2,),
+             "nearest_sample": 20, "baseline_samples": 20, "umap_variants": ("pca2_n15_d0.1",),
+             "grid_size": 8}  # fmt: skip
+    analyze_stage(encoded, "tiny", AnalysisConfig(**quick), progress=False)
+    capped = Run.open(encoded.run("tiny")).stage("analyze")["metrics"]
+    assert capped["tsne_points"] == capped["umap_points"] == 40
+    analyze_stage(encoded, "tiny", AnalysisConfig(**quick, every_point=True), force=True,
+                  progress=False)  # fmt: skip
+    every = Run.open(encoded.run("tiny")).stage("analyze")["metrics"]
+    assert every["tsne_points"] == every["umap_points"] == 96
+    grid = load_result(MapGrid, encoded.run("tiny") / "analysis" / "grid_umap_pca2_n15_d0.1.npz")
+    assert grid.params["points"] == 96 and grid.z.shape == (8, 8, 8)
+    assert every["grid"]["size"] == 8 and set(every["grid"]["seconds"]) == {
+        "tsne_raw_ee16_p10", "umap_pca2_n15_d0.1"}  # fmt: skip

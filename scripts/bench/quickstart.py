@@ -60,7 +60,7 @@ def bench_quickstart(workdir: Path, sizes: dict[str, int]) -> None:
     for mark, what in (("install", "pip install -r requirements.txt"),
                        ("dashboard", "the dashboard answers"),
                        ("runs", "all three runs can be looked at"),
-                       ("maps", "every t-SNE map is done")):  # fmt: skip
+                       ("maps", "every t-SNE and UMAP map is done")):  # fmt: skip
         emit(f"quickstart_minutes_{mark}", marks[mark] / 60, "min", what=what, commit=commit)
 
 
