@@ -16,6 +16,7 @@ import gzip
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,10 @@ def routes(artifacts: Path) -> list[Route]:
         path = ArtifactLayout(artifacts).root / "runs" / run / ANALYSIS_DIR / f"grid_{name}.npz"
         if not (is_valid_name(run) and _MAP_NAME.fullmatch(name) and path.is_file()):
             return PlainTextResponse(f"run {run!r} has no grid for map {name!r}", 404)
-        return _bytes(request, _grid_bytes(str(path), os.stat(path).st_mtime_ns))
+        packed = _grid_bytes(str(path), os.stat(path).st_mtime_ns)
+        return _respond(
+            request, "application/octet-stream", lambda: gzip.decompress(packed), lambda: packed
+        )
 
     return [
         Route(f"{RUNTIME_PREFIX}/{{name}}", runtime),
@@ -91,19 +95,17 @@ def routes(artifacts: Path) -> list[Route]:
 
 def _file(request: Request, path: Path) -> Response:
     media_type = _TYPES.get(path.suffix, "application/octet-stream")
-    if "gzip" not in request.headers.get("accept-encoding", ""):
-        return Response(path.read_bytes(), media_type=media_type, headers=_IMMUTABLE)
-    headers = {**_IMMUTABLE, "Content-Encoding": "gzip"}
-    return Response(_gzipped_file(path), media_type=media_type, headers=headers)
+    return _respond(request, media_type, path.read_bytes, lambda: _gzipped_file(path))
 
 
-def _bytes(request: Request, gzipped: bytes) -> Response:
-    """Bytes kept gzipped, sent as they are or unpacked for a client without gzip."""
+def _respond(
+    request: Request, media_type: str, plain: Callable[[], bytes], gzipped: Callable[[], bytes]
+) -> Response:
+    """The gzipped bytes for a client that takes gzip, else the plain ones; immutable."""
     if "gzip" not in request.headers.get("accept-encoding", ""):
-        body = gzip.decompress(gzipped)
-        return Response(body, media_type="application/octet-stream", headers=_IMMUTABLE)
+        return Response(plain(), media_type=media_type, headers=_IMMUTABLE)
     headers = {**_IMMUTABLE, "Content-Encoding": "gzip"}
-    return Response(gzipped, media_type="application/octet-stream", headers=headers)
+    return Response(gzipped(), media_type=media_type, headers=headers)
 
 
 @functools.lru_cache(maxsize=16)

@@ -16,7 +16,7 @@ const REPORT_AFTER_MS = 300;
 const REST_MS = 400;
 const views = new WeakMap();
 const runtimes = new Map(); // one onnxruntime-web per backend and page
-const models = new Map(); // decoder URL -> Promise<ArrayBuffer>
+const downloads = new Map(); // URL -> Promise<ArrayBuffer>: decoders and grids
 const sessions = new Map(); // backend and decoder URL -> Promise<InferenceSession>
 
 export default function (component) {
@@ -50,7 +50,7 @@ class LiveFaces {
     this.pending = false;
     this.paints = 0;
     this.reportTimer = null;
-    this.map = null; // the Plotly chart the cursor moves over, when this view is a map
+    this.following = false; // listening to the cursor over a map
   }
 
   update(data) {
@@ -66,7 +66,7 @@ class LiveFaces {
     this.values = [...data.values];
     this.reported = [...data.values];
     if (rebuild) this.buildControls();
-    if (rebuild && data.map) this.followCursor(data.map);
+    if (rebuild && data.map) this.followCursor();
     if (data.map) this.showCursor(this.values);
     this.inputs.forEach((input, k) => {
       input.value = String(this.values[k]);
@@ -104,15 +104,15 @@ class LiveFaces {
 
   // The cursor over the map's plot area moves the two values; one listener per view, on the
   // document, so a chart that Streamlit redraws keeps it.
-  followCursor(spec) {
-    if (this.map === null) {
+  followCursor() {
+    if (!this.following) {
       const listener = (event) => {
         if (this.root.isConnected) this.onPointer(event);
         else document.removeEventListener("pointermove", listener); // a view left behind
       };
       document.addEventListener("pointermove", listener, { passive: true });
+      this.following = true;
     }
-    this.map = { chart: spec.chart, marker: null };
     this.readout = this.readout ?? document.createElement("div");
     this.readout.className = "readout";
     this.root.insertBefore(this.readout, this.status);
@@ -200,8 +200,9 @@ class LiveFaces {
 
   async prepare(data) {
     performance.mark("live-faces:mounted");
-    const models = data.decoders.map((decoder) => fetchModel(decoder.url)); // while the runtime loads
-    const grid = data.map?.grid ? fetchGrid(data.map.grid.url) : null;
+    const models = data.decoders.map((decoder) => fetchOnce(decoder.url)); // while the runtime loads
+    // A map's grid of z: float32 little-endian, as the server sends it.
+    const grid = data.map?.grid ? fetchOnce(data.map.grid.url).then((b) => new Float32Array(b)) : null;
     const runtime = await loadRuntime(data.runtime);
     performance.mark("live-faces:runtime");
     this.backend = runtime.backend;
@@ -479,27 +480,15 @@ async function loadRuntime(urls) {
   return runtimes.get(backend);
 }
 
-// The decoder's bytes, fetched once per page (immutable under its URL).
-function fetchModel(url) {
-  if (!models.has(url)) {
-    models.set(url, fetch(new URL(url, document.baseURI).href).then((response) => {
+// A file's bytes, fetched once per page (a decoder or a grid: immutable under its URL).
+function fetchOnce(url) {
+  if (!downloads.has(url)) {
+    downloads.set(url, fetch(new URL(url, document.baseURI).href).then((response) => {
       if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
       return response.arrayBuffer();
     }));
   }
-  return models.get(url);
-}
-
-// A map's grid of z, float32 little-endian as the server sends it, once per page.
-const grids = new Map();
-function fetchGrid(url) {
-  if (!grids.has(url)) {
-    grids.set(url, fetch(new URL(url, document.baseURI).href).then(async (response) => {
-      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-      return new Float32Array(await response.arrayBuffer());
-    }));
-  }
-  return grids.get(url);
+  return downloads.get(url);
 }
 
 function session(runtime, url, model) {

@@ -184,6 +184,5 @@ def _decoder_sha256(run: Run) -> str:
     return run.stage("train")["files"][f"{TRAIN_DIR}/{ONNX_FILE}"]["sha256"]
 
 
-
 def _analysis_sha256(run: Run, name: str) -> str:
     return run.stage("analyze")["files"][f"{ANALYSIS_DIR}/{name}.npz"]["sha256"]

@@ -44,10 +44,13 @@ def cursor_panel(
     run: Run, under: Under, start: tuple[float, float], chart_key: str, in_browser: bool
 ) -> None:
     """The face at the cursor and where its z lands; the cursor starts at `start` when the map
-    changes, else where it last rested (the link holds it)."""
+    changes, else where it last rested; a session's first map keeps a cursor its link set."""
     if st.session_state.get("proj_cursor_of") != under.identity:
+        from_link = "proj_cursor_of" not in st.session_state and all(
+            key in st.session_state for key in CURSOR_KEYS
+        )
         st.session_state["proj_cursor_of"] = under.identity
-        if st.session_state.pop("proj_cursor_from_url", False) is False:
+        if not from_link:
             st.session_state.proj_cx, st.session_state.proj_cy = start
     x, y = float(st.session_state.proj_cx), float(st.session_state.proj_cy)
     st.subheader("Under the cursor")

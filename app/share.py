@@ -13,17 +13,21 @@ def init_from_url(defaults: dict[str, Any], parsers: dict[str, Callable[[str], A
 
     A value that does not parse, or that a parser rejects (ValueError), falls back to the default.
     """
+    read_from_url({key: parsers[key] for key in defaults if key in parsers})
     for key, default in defaults.items():
-        if key in st.session_state:
+        st.session_state.setdefault(key, default)
+
+
+def read_from_url(parsers: dict[str, Callable[[str], Any]]) -> None:
+    """Once per session: each key the link sets, as its parser reads it; a key the link lacks,
+    or whose value its parser rejects (ValueError), is left unset."""
+    for key, parse in parsers.items():
+        if key in st.session_state or key not in st.query_params:
             continue
-        text = st.query_params.get(key)
-        value = default
-        if text is not None:
-            try:
-                value = parsers[key](text)
-            except (KeyError, ValueError):
-                value = default
-        st.session_state[key] = value
+        try:
+            st.session_state[key] = parse(st.query_params[key])
+        except ValueError:
+            pass
 
 
 def write_to_url(keys: list[str]) -> None:

@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from model.analysis.map_input import select_rows
 from model.analysis.pca import fit_pca
 from model.analysis.results import load_result, save_result
-from model.analysis.tsne import run_tsne, select_rows, sklearn_tsne, tsne_input, tsne_maps
+from model.analysis.tsne import run_tsne, sklearn_tsne, tsne_input, tsne_maps
 from model.analysis.tsne_map import STUDY_VARIANTS, TsneMap, TsneParams
 
 FAST = TsneParams(perplexity=10, n_iter=50, early_exaggeration_iter=30, seed=1)

@@ -4,8 +4,8 @@ same cap, PCA inputs, and clear errors."""
 import numpy as np
 import pytest
 
+from model.analysis.map_input import select_rows
 from model.analysis.results import load_result, save_result
-from model.analysis.tsne import select_rows
 from model.analysis.umap_embed import run_umap, umap_maps
 from model.analysis.umap_map import UMAP_VARIANTS, UmapMap, UmapParams
 from tests.test_tsne import nearest_centroid_accuracy, planted_clusters

@@ -4,15 +4,13 @@ void cells shaded, zoom choices, and the rows a click, box or lasso selection pi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.theme import as_vector
-
-if TYPE_CHECKING:
-    from model.analysis.map_grid import MapGrid
+from model.analysis.map_grid import MapGrid, node_axes
 
 OUTLINE = "#111111"  # the neighbours' rings and the star's edge: clear on every palette colour
 CHOSEN_COLOUR = "#ffd400"
@@ -134,9 +132,7 @@ VOID_COLOUR = "rgba(120, 120, 120, 0.28)"
 def shade_void(fig: go.Figure, grid: MapGrid) -> go.Figure:
     """Shade the void cells of a map's decodable grid, beneath the map's points: one grey
     square per void node (no hover, no clicks), drawn first so the points stay on top."""
-    g = grid.size
-    xs = np.linspace(grid.extent[0], grid.extent[1], g)
-    ys = np.linspace(grid.extent[2], grid.extent[3], g)
+    xs, ys = node_axes(grid.extent, grid.size)
     shade = go.Heatmap(
         x=xs,
         y=ys,

@@ -10,9 +10,9 @@ import streamlit as st
 from app import figures, loaders
 from app.images import download_png
 from app.live_faces import browser_decoding
-from app.map_cursor import CURSOR_KEYS, Under, cursor_panel
+from app.map_cursor import Under, cursor_panel
 from app.session import artifacts_root, current_run, require
-from app.share import write_to_url
+from app.share import read_from_url, write_to_url
 from model.analysis.map_grid import MapGrid
 from model.analysis.pca import PcaResult
 from model.analysis.planes import axes_plane, pca_plane
@@ -21,7 +21,7 @@ from model.analysis.umap_map import UmapMap
 from model.grid import image_grid
 
 VIEWS = {"pca": "PCA plane", "axes": "Latent axes", "tsne": "t-SNE map", "umap": "UMAP map"}
-MAPS = {"tsne": TsneMap, "umap": UmapMap}
+MAPS = ("tsne", "umap")  # the views of saved maps
 STUDY_PLANES = ((1, 2), (1, 18), (8, 35))  # the studies' PCA planes, 1-based
 CENTRES = {"mean": "mean of the points", "origin": "origin (0, 0)", "chosen": "chosen point"}
 OTHERS = {"chosen": "the chosen point's", "mean": "0 (the mean)"}
@@ -51,14 +51,7 @@ map_names = {
     for kind in MAPS
 }
 views = [view for view in VIEWS if view not in MAPS or map_names[view]]
-if "proj_view" not in st.session_state:  # a new session: the link's view, checked below
-    st.session_state.proj_cursor_from_url = all(k in st.query_params for k in CURSOR_KEYS)
-    for name, parse in LINKED.items():
-        try:
-            if name in st.query_params:
-                st.session_state[name] = parse(st.query_params[name])
-        except ValueError:
-            pass  # keep_valid and clamp below replace what a link cannot set
+read_from_url(LINKED)  # keep_valid and clamp below replace what a link cannot set
 info = dataset.info
 attribute_names = (
     [*info.binary_attributes, *info.continuous_attributes]

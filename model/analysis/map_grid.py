@@ -92,11 +92,14 @@ def build_map_grid(
     )
 
 
+def node_axes(extent: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The nodes' x (by column) and y (by row) map coordinates, (G,) each."""
+    return np.linspace(extent[0], extent[1], size), np.linspace(extent[2], extent[3], size)
+
+
 def node_positions(extent: np.ndarray, size: int) -> np.ndarray:
     """(G, G, 2) map coordinates of the nodes, [row (y), column (x)]."""
-    xs = np.linspace(extent[0], extent[1], size)
-    ys = np.linspace(extent[2], extent[3], size)
-    gx, gy = np.meshgrid(xs, ys)
+    gx, gy = np.meshgrid(*node_axes(extent, size))
     return np.stack([gx, gy], axis=-1)
 
 

@@ -29,9 +29,8 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from model.analysis.chunks import require_finite_latents
-from model.analysis.pca import fit_pca
+from model.analysis.map_input import map_rows, pca_input
 from model.analysis.tsne_map import TsneMap, TsneParams
-from model.analysis.umap_map import UmapParams
 
 SKLEARN_EXAGGERATION_ITER = 250  # sklearn's early-exaggeration phase is fixed at 250 iterations
 PROGRESS_EVERY = 10  # iterations between progress-bar updates
@@ -42,30 +41,10 @@ EXACT_NEIGHBOURS_MAX = 50_000
 PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 
 
-def select_rows(count: int, cap: int | None, seed: int) -> np.ndarray:
-    """Sorted int64 indices: all `count` rows when cap is None or equal, else `cap` seeded ones."""
-    if cap is None or cap == count:
-        return np.arange(count, dtype=np.int64)
-    if cap > count:
-        raise ValueError(f"cap {cap} is larger than the {count} latents available")
-    chosen = np.random.default_rng(seed).choice(count, size=cap, replace=False)
-    return np.sort(chosen).astype(np.int64)
-
-
 def tsne_input(latents: np.ndarray, params: TsneParams) -> tuple[np.ndarray, np.ndarray]:
     """The selected row indices and the in-memory (n, d or k) array t-SNE runs on."""
     indices, rows = map_rows(latents, params)
     return indices, _reduced(rows, params)
-
-
-def map_rows(latents: np.ndarray, params: TsneParams | UmapParams) -> tuple[np.ndarray, np.ndarray]:
-    """The row indices a map uses and those rows as float32 (N, d), before any PCA: the same
-    rows for a t-SNE and a UMAP map of one cap and seed."""
-    if latents.ndim != 2:
-        raise ValueError(f"need latents of shape (N, d), got {latents.shape}")
-    indices = select_rows(len(latents), params.cap, params.seed)
-    rows = latents if len(indices) == len(latents) else latents[indices]
-    return indices, np.asarray(rows, dtype=np.float32)
 
 
 def _reduced(data: np.ndarray, params: TsneParams) -> np.ndarray:
@@ -77,17 +56,6 @@ def _reduced(data: np.ndarray, params: TsneParams) -> np.ndarray:
             f"perplexity {params.perplexity:g} needs at least {needed} points, got {len(data)}"
         )
     return pca_input(data, params.pca_components)
-
-
-def pca_input(data: np.ndarray, pca_components: int | None) -> np.ndarray:
-    """A map's input: the rows themselves, or their first `pca_components` PCA coordinates."""
-    if pca_components is None:
-        return data
-    if pca_components > data.shape[1]:
-        raise ValueError(
-            f"pca_components {pca_components} exceeds the latent dimension {data.shape[1]}"
-        )
-    return fit_pca(data, n_components=pca_components).coordinates
 
 
 def _map(

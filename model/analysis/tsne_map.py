@@ -10,15 +10,7 @@ from typing import Any
 
 import numpy as np
 
-
-def check_map_input(pca_components: int | None, cap: int | None, seed: int) -> None:
-    """ValueError unless a map's input settings (t-SNE's or UMAP's) are valid."""
-    if pca_components is not None and pca_components < 1:
-        raise ValueError(f"pca_components must be None or >= 1, got {pca_components}")
-    if cap is not None and cap < 2:
-        raise ValueError(f"cap must be None or >= 2, got {cap}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+from model.analysis.map_input import check_map_input
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from model.analysis.chunks import require_finite_latents
-from model.analysis.tsne import map_rows, pca_input
+from model.analysis.map_input import map_rows, pca_input
 from model.analysis.umap_map import UmapMap, UmapParams
 from model.parallel import ordered_map
 
@@ -37,7 +37,7 @@ def run_umap(latents: np.ndarray, params: UmapParams, progress: bool = False) ->
             f"points, got {len(data)}"
         )
     data = pca_input(data, params.pca_components)
-    umap = _umap_class()
+    umap = umap_class()
     reducer = umap(
         n_components=2,
         n_neighbors=params.n_neighbors,
@@ -88,16 +88,13 @@ def _map_of_rows(job: tuple[np.ndarray, UmapParams]) -> UmapMap:
     return run_umap(rows, params)
 
 
-def _umap_class() -> Any:
+def umap_class() -> Any:
     """umap.UMAP, imported without its ParametricUMAP: that module imports TensorFlow (20 s
     here), which a map does not need."""
-    if "umap" not in sys.modules:
-        sys.modules.setdefault("umap.parametric_umap", None)  # ImportError: umap skips it
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Tensorflow not installed"
-            import umap
-    import umap
-
+    sys.modules.setdefault("umap.parametric_umap", None)  # an ImportError, which umap skips
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Tensorflow not installed"
+        import umap
     return umap.UMAP
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from model.analysis.tsne_map import check_map_input
+from model.analysis.map_input import check_map_input
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ class AnalysisConfig:
             raise ValueError(f"tsne_cap must be at least 2, got {self.tsne_cap}")
         if self.every_point and self.tsne_cap is not None:
             raise ValueError("every_point maps all points; it cannot go with a tsne_cap")
-        GridParams(self.grid_size, self.grid_neighbours, self.grid_void_cells)  # checks them
+        _ = self.grid  # GridParams checks the grid's settings
         if not self.kmeans_ks or min(self.kmeans_ks) < 1:
             raise ValueError(f"kmeans_ks must be positive cluster counts, got {self.kmeans_ks}")
         for name in ("pca_components", "nearest_sample", "baseline_samples", "tsne_iterations"):

@@ -9,32 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from model.analysis.map_grid import GridParams
 from scripts.bench.common import emit, emit_unavailable, in_child, latents_file
 
+_GRID = f"{GridParams().size} x {GridParams().size}, k = {GridParams().neighbours}"
 
-def _tsne_map(path: str, count: int) -> dict[str, Any]:
+
+def _map_and_grid(path: str, count: int, kind: str) -> dict[str, Any]:
+    """One map of `kind` ('tsne' or 'umap', default settings) and its grid."""
     import numpy as np
 
     from model.analysis.map_grid import build_map_grid
-    from model.analysis.tsne import run_tsne
-    from model.analysis.tsne_map import TsneParams
 
     latents = np.load(path, mmap_mode="r")[:count]
-    result = run_tsne(latents, TsneParams(), progress=True)
-    grid = build_map_grid("tsne", result.embedding, np.asarray(latents[result.indices]))
-    return {"map_seconds": result.seconds, "grid_seconds": grid.seconds}
+    if kind == "tsne":
+        from model.analysis.tsne import run_tsne
+        from model.analysis.tsne_map import TsneParams
 
+        result = run_tsne(latents, TsneParams(), progress=True)
+    else:
+        from model.analysis.umap_embed import run_umap
+        from model.analysis.umap_map import UmapParams
 
-def _umap_map(path: str, count: int) -> dict[str, Any]:
-    import numpy as np
-
-    from model.analysis.map_grid import build_map_grid
-    from model.analysis.umap_embed import run_umap
-    from model.analysis.umap_map import UmapParams
-
-    latents = np.load(path, mmap_mode="r")[:count]
-    result = run_umap(latents, UmapParams(), progress=True)
-    grid = build_map_grid("umap", result.embedding, np.asarray(latents[result.indices]))
+        result = run_umap(latents, UmapParams(), progress=True)
+    grid = build_map_grid(kind, result.embedding, np.asarray(latents[result.indices]))
     return {"map_seconds": result.seconds, "grid_seconds": grid.seconds}
 
 
@@ -46,13 +44,13 @@ def _grid_against_inverse(path: str, count: int, probes: int) -> dict[str, Any]:
 
     import numpy as np
 
-    from model.analysis.map_grid import GridParams, build_map_grid, grid_latents, node_positions
-    from model.analysis.umap_embed import _umap_class
+    from model.analysis.map_grid import build_map_grid, grid_latents, node_positions
+    from model.analysis.umap_embed import umap_class
 
     latents = np.asarray(np.load(path, mmap_mode="r")[:count])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        reducer = _umap_class()(random_state=0, n_jobs=1).fit(latents)
+        reducer = umap_class()(random_state=0, n_jobs=1).fit(latents)
         embedding = reducer.embedding_
         started = time.perf_counter()
         grid = build_map_grid("umap", embedding, latents)
@@ -87,16 +85,17 @@ def bench_maps(workdir: Path, sizes: dict[str, int]) -> None:
     path = latents_file(workdir, sizes["maps_large"], dim)
     for count in (sizes["maps_small"], sizes["maps_large"]):
         shape = {"points": count, "dim": dim, "threads": 1}
-        for kind, target in (("tsne", _tsne_map), ("umap", _umap_map)):
-            done = in_child(target, str(path), count)
+        for kind in ("tsne", "umap"):
+            done = in_child(_map_and_grid, str(path), count, kind)
             emit(f"maps_{kind}_seconds_{count}", done["map_seconds"], "s",
                  peak_rss_mib=round(done["peak_rss_mib"]), **shape)  # fmt: skip
             emit(f"maps_{kind}_grid_share_{count}", 100 * done["grid_seconds"] /
                  done["map_seconds"], "%", grid_seconds=round(done["grid_seconds"], 3),
-                 grid="64 x 64, k = 8", **shape)  # fmt: skip
+                 grid=_GRID, **shape)  # fmt: skip
     count = sizes["maps_small"]
     found = in_child(_grid_against_inverse, str(path), count, sizes["maps_probes"])
-    shape = {"points": count, "dim": dim, "nodes": 64 * 64, "probes": sizes["maps_probes"]}
+    nodes = GridParams().size ** 2
+    shape = {"points": count, "dim": dim, "nodes": nodes, "probes": sizes["maps_probes"]}
     emit("maps_grid_error", found["grid_error"], "latent units",
          seconds=round(found["grid_seconds"], 3),
          median_distance_to_mean=round(found["spread"], 3), **shape)  # fmt: skip
