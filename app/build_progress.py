@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import loaders
 from model.pipeline.build_status import BuildStatus, read_build_status
+from model.pipeline.runs import ArtifactLayout
 
 POLL_SECONDS = 3
 SHOWN_KEY = "build_milestones"  # what the page was last drawn with
@@ -27,10 +28,11 @@ def show_build_progress(root: Path) -> None:
     if status is None or not status.unfinished():
         return
     if not status.alive:
+        layout = ArtifactLayout(root)
         names = ", ".join(f"`{progress.run}`" for progress in status.unfinished())
         st.sidebar.caption(
-            f"Not finished: {names}; the build stopped. `python -m scripts.quickstart` (or "
-            "`python -m scripts.build`) continues it."
+            f"Not finished: {names}; the build stopped. `{layout.command('quickstart')}` (or "
+            f"`{layout.command('build')}`) continues it."
         )
         return
     st.session_state[SHOWN_KEY] = _milestones(status)

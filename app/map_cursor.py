@@ -31,6 +31,14 @@ class Under:
 
     latents: SliderLatents | MapGrid
     identity: str  # changes with the map, the plane or its base: the cursor then starts anew
+    bounds: tuple[float, float, float, float]  # the map's points span x0..x1, y0..y1
+
+    def holds(self, x: float, y: float) -> bool:
+        """(x, y) is finite and no farther from the map's points than the map is wide: where
+        a cursor a link sets may rest (the browser's own cursor may go anywhere over the map)."""
+        x0, x1, y0, y1 = self.bounds
+        margin = max(x1 - x0, y1 - y0, 1.0)
+        return bool(x0 - margin <= x <= x1 + margin and y0 - margin <= y <= y1 + margin)
 
     def at(self, x: float, y: float) -> tuple[np.ndarray, bool | None]:
         """z (1, d) float32 at (x, y), and whether it is void (None on a plane: no grid)."""
@@ -50,7 +58,7 @@ def cursor_panel(
             key in st.session_state for key in CURSOR_KEYS
         )
         st.session_state["proj_cursor_of"] = under.identity
-        if not from_link:
+        if not (from_link and under.holds(*(st.session_state[key] for key in CURSOR_KEYS))):
             st.session_state.proj_cx, st.session_state.proj_cy = start
     x, y = float(st.session_state.proj_cx), float(st.session_state.proj_cy)
     st.subheader("Under the cursor")
@@ -59,6 +67,8 @@ def cursor_panel(
             run, under.latents, (x, y), chart_key=chart_key, key=f"cursor_{under.identity}",
             width=FACE_WIDTH,
         )  # fmt: skip
+        if not np.isfinite([x, y]).all():  # not from this page's own script: back to the start
+            x, y = start
         st.session_state.proj_cx, st.session_state.proj_cy = x, y
         st.caption("Move the cursor over the map: the face follows it, decoded in this browser.")
     else:

@@ -1,25 +1,18 @@
-"""Which run the dashboard shows, and the message a page gives when its artifacts are missing."""
+"""Which run the dashboard shows, and the message a page gives when its artifacts are missing
+or damaged: one line naming the file and the command that mends it (`stop_with`)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
 
 from app import loaders
 from app.build_progress import runs_being_built, show_build_progress
-from model.commands import command
 from model.network_files import ONNX_FILE
-from model.pipeline.runs import (
-    ANALYSIS_DIR,
-    TRAIN_DIR,
-    ArtifactLayout,
-    OlderRun,
-    Run,
-    RunError,
-    stage_command,
-)
+from model.pipeline.runs import ANALYSIS_DIR, TRAIN_DIR, ArtifactLayout, Run, RunError
 
 ARTIFACTS_ENV = "ZSPACE_ARTIFACTS"  # where the runs are; default ./artifacts
 RUN_KEY = "run"
@@ -67,55 +60,62 @@ def run_picker() -> None:
     st.query_params[RUN_KEY] = choice
 
 
-def show_missing(message: str, fix: str) -> None:
-    """Say what is missing and the command that makes it, then stop the page (no traceback)."""
-    st.warning(message)
-    st.markdown("Make it with:")
-    st.code(fix, language="bash")
+def stop_with(error: RunError) -> NoReturn:
+    """Say what is wrong and the command that fixes it, then stop the page (no traceback)."""
+    st.warning(str(error))
+    if error.fix is not None:
+        st.markdown("Fix it with:")
+        st.code(error.fix, language="bash")
     st.stop()
+    raise AssertionError("unreachable: st.stop ends the script run")
 
 
 def current_run() -> Run:
-    """The selected run, or a message naming what is missing and how to make it."""
+    """The selected run, its manifest and data set checked; or a message naming what is wrong
+    and how to mend it."""
     root = artifacts_root()
     name = st.session_state.get(RUN_KEY)
     if name is None and runs_being_built(root):
         st.info("The first run is still being built (its progress is in the sidebar).")
         st.stop()
     if name is None:
-        show_missing(f"No runs under `{root}/runs/` yet.", "python -m scripts.quickstart")
-    try:
-        return loaders.open_run(str(layout().run(name)))
-    except OlderRun as error:
-        show_missing(str(error), command("upgrade"))
-    except (RunError, ValueError) as error:
-        show_missing(str(error), stage_command("train", name))
-    raise AssertionError("unreachable: show_missing stops the page")
+        quickstart = layout().command("quickstart")
+        stop_with(RunError(f"No runs under `{root}/runs/` yet.", fix=quickstart))
+    run = loaders.open_run(str(layout().run(name)))
+    loaders.run_dataset(run)
+    return run
 
 
 def require_result(run: Run, name: str) -> None:
     """Stop the page with a message when the run's analysis predates result `name`."""
     if f"{ANALYSIS_DIR}/{name}.npz" not in run.stage("analyze")["files"]:
-        show_missing(
+        stop_with(RunError(
             f"The analysis of `{run.name}` was made before zspace computed `{name}`; "
             "analysing it again adds just that (the rest is kept).",
-            run.stage_command("analyze"),
-        )
+            fix=run.stage_command("analyze"),
+        ))  # fmt: skip
 
 
 def require(run: Run, *stages: str) -> None:
-    """Stop the page with a message when a stage the page needs is missing or damaged."""
+    """Stop the page with a message when a stage the page needs is missing or damaged: its
+    files against the manifest, then what the page reads of them (the decoder, the latents)
+    against the run (loaders)."""
     for stage in stages:
         problems = loaders.stage_problems(run, stage)
         if problems:
-            show_missing(
-                "This page needs the run's "
-                f"{stage} output:\n\n" + "\n".join(f"- {p}" for p in problems),
-                run.stage_command(stage),
-            )
+            stop_with(RunError(
+                f"This page needs the run's {stage} output:\n\n"
+                + "\n".join(f"- {p}" for p in problems),
+                fix=run.stage_command(stage),
+            ))  # fmt: skip
         if stage == "train" and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
-            show_missing(
-                f"`{run.name}` was trained before zspace kept an ONNX copy of each decoder, which "
-                "the dashboard decodes faces with; this adds it, without training again:",
-                run.stage_command("train"),
-            )
+            stop_with(RunError(
+                f"`{run.name}` was trained before zspace kept an ONNX copy of each decoder, "
+                "which the dashboard decodes faces with; this adds it, without training again:",
+                fix=run.stage_command("train"),
+            ))  # fmt: skip
+        if stage == "train":
+            loaders.decoder(run)
+        if stage == "encode":
+            for name in ("z", "mu", "logvar"):
+                loaders.latents(run, name)

@@ -1,7 +1,12 @@
-"""Page settings that live in the URL query string, so a shared link reproduces the view."""
+"""Page settings that live in the URL query string, so a shared link reproduces the view.
+
+Every value a link sets is read through a parser that accepts only what the page can show (a
+known name, a finite number in range); anything else falls back to the page's default, so no
+link can put a page in a state it cannot draw."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -38,13 +43,25 @@ def write_to_url(keys: list[str]) -> None:
 
 
 def bounded(kind: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
-    """A parser that accepts a number only within [low, high]."""
+    """A parser that accepts a number only within [low, high] (never NaN or infinite)."""
 
     def parse(text: str) -> Any:
         value = kind(text)
-        if not low <= value <= high:
+        if not low <= value <= high:  # False for NaN too
             raise ValueError(f"{value} outside [{low}, {high}]")
         return value
+
+    return parse
+
+
+def matching(pattern: str) -> Callable[[str], str]:
+    """A parser that accepts only text matching the regular expression `pattern` in full."""
+    compiled = re.compile(pattern)
+
+    def parse(text: str) -> str:
+        if not compiled.fullmatch(text):
+            raise ValueError(f"{text!r} does not match {pattern}")
+        return text
 
     return parse
 

@@ -6,7 +6,8 @@ Reads runs under $ZSPACE_ARTIFACTS (default ./artifacts); never trains, never ru
 
 import streamlit as st
 
-from app.session import run_picker
+from app.session import run_picker, stop_with
+from model.pipeline.runs import RunError
 
 # (file under app/views, title, icon)
 PAGES = [
@@ -27,4 +28,7 @@ page = st.navigation(
     [st.Page(f"views/{slug}.py", title=title, icon=icon) for slug, title, icon in PAGES]
 )
 run_picker()
-page.run()
+try:
+    page.run()
+except RunError as error:  # a damaged or tampered artifact: what it is and its fix, no traceback
+    stop_with(error)

@@ -85,7 +85,7 @@ def _warm_run(loaders: ModuleType, figures: ModuleType, run: Run) -> list[str]:
         ready.append("decoder")
     if not loaders.stage_problems(run, "encode") and not loaders.stage_problems(run, "analyze"):
         loaders.latent_index(run)
-        dataset = loaders.dataset(run.path.parents[1], run.manifest["dataset"]["name"])
+        dataset = loaders.run_dataset(run)
         loaders.training_index(run, dataset)
         loaded = {name: loaders.analysis(run, name, cls) for name, cls in LIVE_ANALYSIS.items()}
         radii = loaded["radius"].radii_z

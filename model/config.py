@@ -46,23 +46,24 @@ class ModelConfig:
         _check_choice("model.kind", self.kind, ModelKind)
         _check_choice("model.reconstruction_loss", self.reconstruction_loss, ReconstructionLoss)
         _check_choice("model.architecture", self.architecture, Architecture)
-        _check_positive("model.z_dim", self.z_dim)
-        _check_positive("model.image_size", self.image_size)
+        _check_count("model.z_dim", self.z_dim, MAX_WIDTH)
+        _check_count("model.image_size", self.image_size, MAX_IMAGE_SIZE)
         if not 0 <= self.kl_factor < math.inf:
             raise ValueError(f"model.kl_factor must be a number >= 0, got {self.kl_factor}")
         _check_positive("model.eps_limit", self.eps_limit)
         if self.architecture == "imported":
             return  # the layer settings below describe only the studies' networks
-        _check_positive("model.kernel_size", self.kernel_size)
+        _check_count("model.kernel_size", self.kernel_size, MAX_IMAGE_SIZE)
         if self.kernel_size > self.image_size:
             raise ValueError(
                 f"model.kernel_size {self.kernel_size} is wider than the {self.image_size} px "
                 "images (the studies use 3)"
             )
-        if not self.encoder_filters or any(f <= 0 for f in self.encoder_filters):
-            raise ValueError(f"model.encoder_filters must be positive, got {self.encoder_filters}")
-        if any(f <= 0 for f in self.decoder_filters):
-            raise ValueError(f"model.decoder_filters must be positive, got {self.decoder_filters}")
+        if not self.encoder_filters:
+            raise ValueError("model.encoder_filters must hold at least one layer")
+        for name in ("encoder_filters", "decoder_filters"):
+            for filters in getattr(self, name):
+                _check_count(f"model.{name}", filters, MAX_WIDTH)
         if len(self.decoder_filters) != len(self.encoder_filters) - 1:
             raise ValueError(
                 f"model.decoder_filters needs {len(self.encoder_filters) - 1} entries (one fewer "
@@ -75,7 +76,7 @@ class ModelConfig:
                 f"(one halving per conv layer), e.g. 64 or 96"
             )
         if self.intermediate_dense is not None:
-            _check_positive("model.intermediate_dense", self.intermediate_dense)
+            _check_count("model.intermediate_dense", self.intermediate_dense, MAX_WIDTH)
         if not 0 <= self.leaky_relu_slope < math.inf:
             raise ValueError(
                 f"model.leaky_relu_slope must be a number >= 0, got {self.leaky_relu_slope}"
@@ -98,8 +99,8 @@ class TrainConfig:
     mixed_precision: bool = False
 
     def __post_init__(self) -> None:
-        _check_positive("train.epochs", self.epochs)
-        _check_positive("train.batch_size", self.batch_size)
+        _check_count("train.epochs", self.epochs, MAX_EPOCHS)
+        _check_count("train.batch_size", self.batch_size, MAX_BATCH)
         if not 0 < self.learning_rate < math.inf:
             raise ValueError(f"train.learning_rate must be a number > 0, got {self.learning_rate}")
         check_seed("train.seed", self.seed)
@@ -150,6 +151,8 @@ class RunConfig:
 
 
 MAX_SEED = 2**32 - 1  # what numpy, TensorFlow and scikit-learn all accept
+# Far beyond any model this machine trains, but bounded: a manifest cannot ask for 10^30 units.
+MAX_WIDTH, MAX_IMAGE_SIZE, MAX_EPOCHS, MAX_BATCH = 2**24, 2**13, 10**6, 2**24
 
 
 def check_seed(name: str, value: object) -> None:
@@ -162,6 +165,12 @@ def _check_choice(name: str, value: Any, choices: Any) -> None:
     allowed = get_args(choices)
     if value not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+def _check_count(name: str, value: object, maximum: int) -> None:
+    """ValueError naming `name` unless `value` is a whole number from 1 to `maximum`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise ValueError(f"{name} must be a whole number from 1 to {maximum}, got {value!r}")
 
 
 def _check_positive(name: str, value: float) -> None:

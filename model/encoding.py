@@ -15,7 +15,6 @@ from model.config import ModelConfig
 from model.data.batches import image_batches, unit_float
 from model.data.store import Dataset
 from model.files import atomic_path
-from model.networks import Sampling
 from model.npy_stream import NpyStreamWriter
 
 
@@ -36,7 +35,8 @@ def encode_dataset(
     """Write `<name>.npy` float32 (N, z_dim) for every latent name; row i is image i.
 
     mu is the encoder's mean (eps factor 0); z is sampled with clipped eps from `seed`, as the
-    studies did. Each file appears only when complete.
+    studies did, one row after another, so the latents do not depend on `batch_size`. Each file
+    appears only when complete.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
@@ -46,7 +46,8 @@ def encode_dataset(
             f"the encoder expects {config.image_size} px"
         )
     names = latent_names(config.kind)
-    predict = _compile_encoder(encoder, config, seed)
+    predict = _compile_encoder(encoder, config)
+    eps = np.random.default_rng(seed)  # one stream in row order: the same z at any batch size
     rows = range(len(dataset))
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: out_dir / f"{name}.npy" for name in names}
@@ -57,8 +58,12 @@ def encode_dataset(
         batches = image_batches(dataset, rows, batch_size)
         total = math.ceil(len(rows) / batch_size)
         for images in tqdm(batches, total=total, desc="encode", unit="batch", disable=not progress):
-            for name, values in zip(names, predict(images)):
-                writers[name].append(values.numpy())
+            outputs = [values.numpy() for values in predict(images)]
+            if config.kind == "vae":
+                mu, logvar = outputs
+                outputs = [sample_z(mu, logvar, eps, config.eps_limit), mu, logvar]
+            for name, values in zip(names, outputs):
+                writers[name].append(values)
         for writer in writers.values():
             writer.close()
     return paths
@@ -71,15 +76,18 @@ def encoder_outputs(encoder: keras.Model, images: tf.Tensor) -> list[tf.Tensor]:
     return list(outputs) if isinstance(outputs, list | tuple) else [outputs]
 
 
-def _compile_encoder(encoder: keras.Model, config: ModelConfig, seed: int):
-    if config.kind == "ae":
-        return tf.function(
-            lambda images: encoder_outputs(encoder, images)[:1], reduce_retracing=True
-        )
-    sampling = Sampling(config.eps_limit, seed=seed)
+def sample_z(
+    mu: np.ndarray, logvar: np.ndarray, eps: np.random.Generator, eps_limit: float
+) -> np.ndarray:
+    """z = mu + exp(logvar / 2) * eps, eps ~ N(0, 1) clipped to +-eps_limit as the studies did,
+    drawn row after row from `eps` (float32): rows encoded in any batches get the same eps."""
+    noise = np.clip(eps.standard_normal(mu.shape, dtype=np.float32), -eps_limit, eps_limit)
+    return (mu + np.exp(logvar / 2) * noise).astype(np.float32)
 
-    def predict(images):
-        mu, logvar = encoder_outputs(encoder, images)[:2]
-        return sampling(mu, logvar, eps_factor=1.0), mu, logvar
 
-    return tf.function(predict, reduce_retracing=True)
+def _compile_encoder(encoder: keras.Model, config: ModelConfig):
+    """[z] for an AE, [mu, logvar] for a VAE, on a batch of uint8 images."""
+    count = 1 if config.kind == "ae" else 2
+    return tf.function(
+        lambda images: encoder_outputs(encoder, images)[:count], reduce_retracing=True
+    )

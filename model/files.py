@@ -123,7 +123,7 @@ def finish_swap(path: Path) -> None:
     place): the old folder goes back. Call it under the folder's lock."""
     path = Path(path)
     old = _aside(path)
-    if old.is_dir() and not path.exists():
+    if old.is_dir() and not old.is_symlink() and not os.path.lexists(path):
         os.replace(old, path)
 
 

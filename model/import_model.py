@@ -17,7 +17,6 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from model.commands import command
 from model.config import ModelConfig, RunConfig, TrainConfig
 from model.data.store import Dataset
 from model.encoding import encoder_outputs
@@ -25,8 +24,8 @@ from model.files import sha256_of
 from model.names import check_name
 from model.network_files import DECODER_FILE, ENCODER_FILE, ONNX_FILE, load_network
 from model.onnx_export import ExportError, export_decoder
-from model.pipeline.runs import ArtifactLayout, Run, RunError, open_for_writing
-from model.pipeline.stages import StageReport, open_dataset
+from model.pipeline.runs import ArtifactLayout, Run, RunError, open_dataset, open_for_writing
+from model.pipeline.stages import StageReport
 
 CHECK_ROWS = 32  # images of the data set both networks are tried on
 RANGE_TOLERANCE = 1e-3  # decoder output may stray this far outside [0, 1] (float rounding)
@@ -125,10 +124,10 @@ def dataset_name(layout: ArtifactLayout, given: str | Path) -> str:
         return check_name("data set", path.name)
     datasets = layout.dataset("x").parent.resolve()
     if path.resolve().parent != datasets:
+        prepare = layout.command("prepare_data", "folder", "SRC", "--name", path.name)
         raise RunError(
             f"{given} is not under {datasets}: runs refer to data sets by name, so prepare it "
-            f"there with `{command('prepare_data', 'folder', 'SRC', '--name', path.name)}` (or "
-            "pass --artifacts)"
+            f"there with `{prepare}` (or pass --artifacts)"
         )
     return check_name("data set", path.name)
 
@@ -156,7 +155,7 @@ def import_model(
     params = {"imported_sha256": sources, "dataset_id": dataset.identity(), "seed": seed,
               "kl_factor": kl_factor}  # fmt: skip
     run_dir = layout.run(run_name)
-    with open_for_writing(layout, run_name) as existing:
+    with open_for_writing(layout, run_name, create=True) as existing:
         if existing is not None and not force:
             if existing.is_current("train", params):
                 return StageReport("train", False, f"import: {run_dir} is up to date")

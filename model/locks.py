@@ -3,7 +3,8 @@
 A lock is a small file beside the folder it guards (`runs/.NAME.lock`), held with `flock`, so the
 kernel releases it the moment its process ends, however it ends: a lock left by a killed process
 is free for the next command, which says that it took it over. The file names the process that
-holds it, so a second command refuses with one line that says who is writing.
+holds it, so a second command refuses with one line that says who is writing. It is opened
+without following links: a link planted in its place is refused, never written through.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from model.files import naming_the_file
+from model.links import open_no_follow
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ def exclusive(path: Path, what: str) -> Iterator[None]:
 
 def _acquire(path: Path, what: str) -> int:
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_no_follow(path, os.O_RDWR | os.O_CREAT)  # a planted link is refused
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -66,7 +68,7 @@ def _acquire(path: Path, what: str) -> int:
                 "(a stopped command keeps what it finished)"
             ) from None
         try:
-            same_file = os.fstat(fd).st_ino == os.stat(path).st_ino
+            same_file = os.fstat(fd).st_ino == os.lstat(path).st_ino
         except FileNotFoundError:
             same_file = False
         if same_file:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from model.commands import command
 from model.files import atomic_path
 
 if TYPE_CHECKING:
@@ -52,7 +51,7 @@ def load_network(path: Path) -> keras.Model:
     import keras
 
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; make it with `{command('train')}`")
+        raise FileNotFoundError(f"{path} is missing")
     try:
         return keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types for a damaged archive

@@ -115,8 +115,12 @@ def run(main: Callable[[], int | None], tensorflow: bool = True) -> int:
 
     `tensorflow`: the body uses it, so it is imported first, quietly.
     """
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # its INFO lines are not for users
+    # zspace's own lines (a lock taken over, images skipped) at INFO; the libraries' only from
+    # WARNING (openTSNE, TensorFlow and others log their progress at INFO: not for users)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    for ours in ("model", "scripts"):
+        logging.getLogger(ours).setLevel(logging.INFO)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     _stop_on_signals()
     try:
         if tensorflow:

@@ -153,10 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     source = SOURCES[args.kind]
 
     def body() -> None:
-        from model.data.store import INFO_FILE, Dataset
+        from model.data.store import INFO_FILE, Dataset, tidy_dataset
         from model.pipeline.runs import ArtifactLayout
 
         path = ArtifactLayout(args.artifacts).dataset(args.name)
+        tidy_dataset(path)  # what a killed build left, before the data set is looked at
         if (path / INFO_FILE).is_file() and not args.force:
             existing = describe(Dataset(path).info)
             expected = source.expected(args)

@@ -11,6 +11,7 @@ of the demo runs (your CelebA runs, say) is served as it is, with nothing built.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -51,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {_SERVING[todo].format(runs=args.artifacts / 'runs')}", flush=True)
         if todo != "own" and (code := add_onnx_decoders(args)):
             return code
-    background = start_background_build(args.artifacts.resolve()) if todo in BUILDING else None
+    from model.links import LinkError
+
+    try:
+        background = start_background_build(args.artifacts.resolve()) if todo in BUILDING else None
+    except LinkError as error:  # build.log planted as a link: not written through
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         address = ["--port", str(args.port), "--address", args.address]
         hosts = [f"--allow-host={name}" for name in args.allow_host]
@@ -171,7 +178,9 @@ def start_background_build(artifacts: Path) -> subprocess.Popen:
         f"(log: {log_path}); the dashboard's sidebar shows the progress",
         flush=True,
     )
-    with open(log_path, "a") as log:
+    from model.links import open_no_follow
+
+    with os.fdopen(open_no_follow(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "a") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "scripts.build", *ALL_RUNS, "--maps", "last",
              "--artifacts", str(artifacts), "--quiet"],

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         layout = ArtifactLayout(args.artifacts)
         name = args.run if args.run is not None else args.preset
         layout.run(name)  # a name that is not allowed fails here, before anything is loaded
-        config = preset(args.preset) if args.preset else training_config(layout, name)
+        config = preset(args.preset) if args.preset else training_config(layout, name, args.force)
         overrides = dict(item.partition("=")[::2] for item in args.set)
         if args.epochs is not None:
             overrides["train.epochs"] = str(args.epochs)

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from model.pipeline.runs import ArtifactLayout
-from tests.support import SMALL_ANALYSIS, tiny_config, write_blob_dataset
+from tests.support import SMALL_ANALYSIS, SYNTH_DATA, tiny_config, write_blob_dataset
 
 
 @pytest.fixture
@@ -57,6 +57,23 @@ def with_ae(built_runs, tmp_path_factory):
     analysis = {**SMALL_ANALYSIS, "tsne_variants": ("raw_ee16_p10",)}
     analyze_stage(layout, "tiny-ae", AnalysisConfig(**analysis), progress=False)
     return root
+
+
+@pytest.fixture(scope="session")
+def synthetic_runs(tmp_path_factory):
+    """An artifacts folder whose run `tiny` (as built_runs') was trained on a data set
+    `prepare_data` builds: 96 synthetic faces of 32 px named `synth`. Messages name the command
+    that builds it again, which tests run. Tests that change files work on a copy."""
+    from model.pipeline.analysis import AnalysisConfig
+    from model.pipeline.stages import analyze_stage, encode_stage, train_stage
+    from scripts import prepare_data
+
+    layout = ArtifactLayout(tmp_path_factory.mktemp("synthetic") / "artifacts")
+    assert prepare_data.main([*SYNTH_DATA, "--quiet", "--artifacts", str(layout.root)]) == 0
+    train_stage(layout, "tiny", tiny_config(dataset="synth"), progress=False)
+    encode_stage(layout, "tiny", batch_size=40, progress=False)
+    analyze_stage(layout, "tiny", AnalysisConfig(**SMALL_ANALYSIS), progress=False)
+    return layout.root
 
 
 @pytest.fixture

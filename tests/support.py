@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import importlib
 import json
+import shlex
+import subprocess
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -82,6 +85,11 @@ def tiny_config(dataset: str = "blobs", **overrides: str) -> RunConfig:
     """The demo preset shrunk to 32 px, z_dim 8, 2 epochs: the real code paths, in seconds."""
     return preset("demo").with_overrides({**TINY_OVERRIDES, "dataset": dataset, **overrides})
 
+
+# `prepare_data`'s arguments for the small synthetic data set `synth` of conftest's
+# synthetic_runs (one worker: the bytes do not depend on how many).
+SYNTH_DATA = ["synthetic", "--count", "96", "--test", "16", "--size", "32", "--name", "synth",
+              "--workers", "1"]  # fmt: skip
 
 SMALL_ANALYSIS = {
     "tsne_variants": ("raw_ee16_p10", "pca2_ee12_p30"),
@@ -252,9 +260,9 @@ def open_page(
     at.query_params.update({"run": run, "decode": decode, **(query or {})})
     for key in [key for key, value in at.query_params.items() if value is None]:
         del at.query_params[key]
+    if page is not None:  # st.Page's own address is the file's name: open it directly
+        at.switch_page(f"views/{page}.py")
     at.run()
-    if page is not None:
-        at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -309,3 +317,27 @@ def active_units(run_dir: Path, name: str) -> int:
     """Dimensions whose latents `name` (mu or z) vary by more than 0.01 across the data."""
     latents = np.load(run_dir / "latents" / f"{name}.npy")
     return int((latents.var(axis=0, ddof=1) > 0.01).sum())
+
+
+def run_suggested(command: str) -> int:
+    """Run a command a message or a page tells a person to run, as written: `python -m
+    scripts.NAME ...` through that command's own main (in this process, as the command line
+    calls it), anything else (`mv`, `rm`) as a program. Its exit code."""
+    words = shlex.split(command)
+    if words[:2] == ["python", "-m"] and words[2].startswith("scripts."):
+        return importlib.import_module(words[2]).main(words[3:])
+    return subprocess.run(words, check=False).returncode
+
+
+def suggested_commands(text: str) -> list[str]:
+    """The commands quoted in a message: every `...` that starts with a program name."""
+    quoted = text.split("`")[1::2]
+    return [part for part in quoted if part.split(" ")[0] in ("python", "mv", "rm")]
+
+
+def one_error_line(captured: str) -> str:
+    """A command's stderr holds exactly one line, `error: ...`, and no traceback: that line."""
+    lines = [line for line in captured.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured
+    assert "Traceback" not in captured
+    return lines[0]

@@ -38,7 +38,7 @@ def test_parameter_counts_equal_the_built_networks(overrides):
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
-        ({"model.z_dim": "100000000"}, "z_dim 100000000"),
+        ({"model.z_dim": "10000000"}, "z_dim 10000000"),
         ({"train.batch_size": "10000000"}, "batch_size 10000000"),
         ({"model.kernel_size": "64", "model.encoder_filters": "512,1024,2048,4096",
           "model.decoder_filters": "2048,1024,512"}, "kernel_size 64"),

@@ -31,7 +31,7 @@ def test_compare_runs_side_by_side_and_list_what_is_missing(monkeypatch, built_r
     assert table.loc["logvar min", "tiny"] != "no logvar"
     assert (table["tiny-ae"] == "no logvar").all() and (table["tiny"] != "no logvar").all()
     assert "not-analysed" in at.warning[0].value
-    assert at.code[0].value == "python -m scripts.analyze --run not-analysed"
+    assert at.code[0].value == f"python -m scripts.analyze --run not-analysed --artifacts {root}"
 
     at.multiselect(key="cmp_runs").unselect("not-analysed").run()
     assert not at.exception and not at.warning

@@ -5,7 +5,7 @@ import shutil
 
 import numpy as np
 
-from tests.support import active_units, image_urls, open_page
+from tests.support import active_units, chart_figures, image_urls, open_page, run_suggested
 
 
 def test_dimensions_page_counts_active_units_and_sorts_by_kl(monkeypatch, built_runs):
@@ -66,8 +66,13 @@ def test_an_analysis_from_before_the_page_names_the_command(monkeypatch, built_r
     shutil.copytree(built_runs / "artifacts", root)
     manifest_path = root / "runs" / "tiny" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    del manifest["stages"]["analyze"]["files"]["analysis/dimensions.npz"]
+    del manifest["stages"]["analyze"]["files"]["analysis/dimensions.npz"]  # as zspace made it
+    manifest["stages"]["analyze"]["params"]["steps"].remove("dimensions")  # before the step
     manifest_path.write_text(json.dumps(manifest))
     at = open_page(monkeypatch, root, "dimensions")
     assert "made before zspace computed `dimensions`" in at.warning[0].value
-    assert at.code[0].value == "python -m scripts.analyze --run tiny"
+    assert at.code[0].value == f"python -m scripts.analyze --run tiny --artifacts {root}"
+    assert run_suggested(at.code[0].value) == 0  # it adds just that result
+    again = open_page(monkeypatch, root, "dimensions")
+    assert not any("made before" in warning.value for warning in again.warning)
+    assert not again.code and chart_figures(again)

@@ -8,7 +8,7 @@ from tests.support import active_units, open_page
 def test_an_empty_artifacts_folder_says_what_to_run(monkeypatch, tmp_path):
     at = open_page(monkeypatch, tmp_path)
     assert "No runs under" in at.warning[0].value
-    assert at.code[0].value == "python -m scripts.quickstart"
+    assert at.code[0].value == f"python -m scripts.quickstart --artifacts {tmp_path}"
 
 
 def test_overview_shows_the_run(monkeypatch, built_runs):

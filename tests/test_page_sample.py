@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 
 from model.pipeline.runs import Run
-from tests.support import image_urls, joined_captions, open_page
+from tests.support import image_urls, joined_captions, open_page, run_suggested
 
 
 def test_sample_page_decodes_faces_and_a_slider_changes_them(monkeypatch, built_runs):
@@ -72,4 +72,6 @@ def test_a_run_from_before_onnx_decoders_says_how_to_add_one(monkeypatch, built_
     (run.path / "train" / "decoder.onnx").unlink()
     at = open_page(monkeypatch, tmp_path / "artifacts", "sample")
     assert "before zspace kept an ONNX copy" in at.warning[0].value
-    assert at.code[0].value == "python -m scripts.train --run tiny"
+    assert at.code[0].value == f"python -m scripts.train --run tiny --artifacts {run.layout.root}"
+    assert run_suggested(at.code[0].value) == 0  # adds it, training nothing
+    assert not open_page(monkeypatch, tmp_path / "artifacts", "sample").warning

@@ -40,5 +40,6 @@ def test_a_run_without_analysis_names_the_command(monkeypatch, built_runs, tmp_p
     shutil.rmtree(tmp_path / "artifacts" / "runs" / "tiny" / "analysis")
     at = open_page(monkeypatch, tmp_path / "artifacts", page)
     assert "analyze output" in at.warning[0].value
-    assert at.code[0].value == "python -m scripts.analyze --run tiny"
+    root = tmp_path / "artifacts"
+    assert at.code[0].value == f"python -m scripts.analyze --run tiny --artifacts {root}"
     assert not chart_figures(at)

@@ -24,8 +24,18 @@ from PIL import Image
 import model.autoencoder
 from model.checkpoint import read_checkpoint_record
 from model.pipeline.runs import ArtifactLayout, Run
-from scripts import analyze, encode, import_model, prepare_data, preview_data, serve, train
+from scripts import (
+    analyze,
+    encode,
+    import_model,
+    prepare_data,
+    preview_data,
+    serve,
+    train,
+    upgrade,
+)
 from scripts.serve import REPO
+from tests.support import one_error_line, run_suggested, suggested_commands
 
 PYTHON = [sys.executable, "-m"]
 
@@ -47,20 +57,13 @@ def artifacts(built_runs, tmp_path) -> Path:
     return root
 
 
-def _one_error_line(captured: str) -> str:
-    lines = [line for line in captured.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured
-    assert "Traceback" not in captured
-    return lines[0]
-
-
 @pytest.mark.parametrize("name", ["", "../runs", "../../x", "/tmp/zspace-x", ".", "a/b"])
 def test_a_data_set_name_cannot_replace_another_folder(artifacts, name, capsys):
     before = _tree(artifacts.parent)
     args = ["synthetic", "--count", "50", "--test", "10", "--size", "32", "--workers", "1",
             "--name", name, "--force", "--quiet", "--artifacts", str(artifacts)]  # fmt: skip
     assert prepare_data.main(args) == 2
-    assert "data set name" in _one_error_line(capsys.readouterr().err)
+    assert "data set name" in one_error_line(capsys.readouterr().err)
     assert _tree(artifacts.parent) == before and not Path("/tmp/zspace-x").exists()
 
 
@@ -69,7 +72,7 @@ def test_a_run_name_cannot_replace_another_folder(artifacts, name, capsys):
     before = _tree(artifacts.parent)
     args = ["--preset", "demo", "--run", name, "--force", "--quiet", "--artifacts", str(artifacts)]
     assert train.main(args) == 2
-    assert f"run name {name!r} is not allowed" in _one_error_line(capsys.readouterr().err)
+    assert f"run name {name!r} is not allowed" in one_error_line(capsys.readouterr().err)
     assert _tree(artifacts.parent) == before
 
 
@@ -104,7 +107,7 @@ def test_a_stopped_or_killed_continuation_keeps_the_finished_run(
     _wait_for_epoch(artifacts, training, 3)
     Run.open(run_dir).check("train", "encode", "analyze")  # the dashboard still reads it
     assert train.main(["--run", "tiny", "--epochs", "60", *root]) == 1
-    refused = _one_error_line(capsys.readouterr().err)
+    refused = one_error_line(capsys.readouterr().err)
     assert f"run tiny is being written by process {training.pid} " in refused
     assert "python -m scripts.train --run tiny --epochs 60" in refused
     assert encode.main(["--run", "tiny", "--force", *root]) == 1  # every writer waits its turn
@@ -114,7 +117,8 @@ def test_a_stopped_or_killed_continuation_keeps_the_finished_run(
     stopped = training.stderr.read().strip().splitlines()[-1]
     assert re.fullmatch(
         r"stopped: run tiny is unchanged \(2 epochs\); the training to 60 epochs is saved at "
-        r"epoch \d+ in \S+/train.partial: `python -m scripts.train --run tiny --epochs 60` "
+        r"epoch \d+ in \S+/train.partial: `python -m scripts.train --run tiny --epochs 60 "
+        r"--artifacts \S+` "
         "continues it", stopped,
     ), stopped  # fmt: skip
     assert _tree(run_dir).items() >= finished.items()  # plus train.partial/
@@ -157,7 +161,7 @@ def test_a_forced_training_that_fails_keeps_the_run(artifacts, monkeypatch, caps
     )
     args = ["--run", "tiny", "--force", "--quiet", "--artifacts", str(artifacts)]
     assert train.main(args) == 2
-    assert "loss became non-finite" in _one_error_line(capsys.readouterr().err)
+    assert "loss became non-finite" in one_error_line(capsys.readouterr().err)
     assert {k: v for k, v in _tree(run_dir).items() if "partial" not in k} == before
     Run.open(run_dir).check("train", "encode", "analyze")
 
@@ -222,7 +226,7 @@ def test_a_full_disk_is_one_line_and_loses_nothing(artifacts, small_disk, stage,
     }[stage]  # fmt: skip
     _fill(small_disk, leave)
     assert command([*args, *common]) == 1
-    error = _one_error_line(capsys.readouterr().err)
+    error = one_error_line(capsys.readouterr().err)
     assert error.startswith("error: No space left on device writing (") and str(root) in error
     assert "free some space and run the command again" in error
     (small_disk / "filler").unlink()
@@ -237,7 +241,7 @@ def test_settings_too_large_for_the_machine_are_refused_at_once(artifacts, capsy
         (train.main, ["--preset", "demo", "--run", "big", "--set", "model.kernel_size=1000",
                       "--set", "dataset=blobs", "--set", "model.image_size=32"],
          "model.kernel_size 1000 is wider than the 32 px images"),
-        (train.main, ["--preset", "demo", "--run", "big", "--set", "model.z_dim=100000000",
+        (train.main, ["--preset", "demo", "--run", "big", "--set", "model.z_dim=10000000",
                       "--set", "dataset=blobs", "--set", "model.image_size=32"],
          "needs about .* of memory, and this machine has"),
         (prepare_data.main, ["synthetic", "--size", "100000", "--count", "50", "--test", "5"],
@@ -257,7 +261,7 @@ def test_settings_too_large_for_the_machine_are_refused_at_once(artifacts, capsy
     for command, args, message in cases:
         started = time.monotonic()
         assert command([*args, *root]) == 2, args
-        assert re.search(message, _one_error_line(capsys.readouterr().err)), args
+        assert re.search(message, one_error_line(capsys.readouterr().err)), args
         assert time.monotonic() - started < 20, args  # refused before any work
     assert _tree(artifacts) == before
 
@@ -265,16 +269,16 @@ def test_settings_too_large_for_the_machine_are_refused_at_once(artifacts, capsy
 def test_files_and_folders_in_the_wrong_place_are_one_line(artifacts, tmp_path, capsys):
     data = str(artifacts / "datasets" / "blobs")
     assert preview_data.main([data, "--out", str(tmp_path)]) == 2
-    assert "is a folder; give a file" in _one_error_line(capsys.readouterr().err)
+    assert "is a folder; give a file" in one_error_line(capsys.readouterr().err)
     assert preview_data.main([data, "--out", str(tmp_path / "no" / "such" / "x.png")]) == 2
-    assert "does not exist" in _one_error_line(capsys.readouterr().err)
+    assert "does not exist" in one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "no").exists()
     args = ["--encoder", str(tmp_path), "--decoder", str(tmp_path), "--data", "blobs",
             "--run", "mine", "--artifacts", str(artifacts)]  # fmt: skip
     assert import_model.main(args) == 2
-    assert "is a folder, not a .keras file" in _one_error_line(capsys.readouterr().err)
+    assert "is a folder, not a .keras file" in one_error_line(capsys.readouterr().err)
     assert prepare_data.main(["folder", data + "/images.npy", "--artifacts", str(artifacts)]) == 2
-    assert "is not a folder" in _one_error_line(capsys.readouterr().err)
+    assert "is not a folder" in one_error_line(capsys.readouterr().err)
 
 
 def test_running_out_of_memory_is_one_line(artifacts, monkeypatch, capsys):
@@ -285,7 +289,7 @@ def test_running_out_of_memory_is_one_line(artifacts, monkeypatch, capsys):
     args = ["synthetic", "--count", "50", "--test", "5", "--size", "32", "--workers", "1",
             "--name", "faces", "--quiet", "--artifacts", str(artifacts)]  # fmt: skip
     assert prepare_data.main(args) == 1
-    assert "out of memory" in _one_error_line(capsys.readouterr().err)
+    assert "out of memory" in one_error_line(capsys.readouterr().err)
     assert not (artifacts / "datasets" / "faces").exists()
     assert not list((artifacts / "datasets").glob(".*"))
 
@@ -342,7 +346,82 @@ def test_serve_refuses_a_bad_port_and_a_busy_one_before_loading_anything(capsys)
         assert serve.main(["--port", str(port), "--artifacts", "/nonexistent"]) == 1
         assert time.monotonic() - started < 5
     captured = capsys.readouterr()
-    assert f"port {port} on localhost is in use" in _one_error_line(captured.err)
+    assert f"port {port} on localhost is in use" in one_error_line(captured.err)
     assert "loading the runs" not in captured.out
     assert serve.main(["--address", "no-such-host.invalid", "--port", "8599"]) == 1
-    assert "cannot listen on no-such-host.invalid:8599" in _one_error_line(capsys.readouterr().err)
+    assert "cannot listen on no-such-host.invalid:8599" in one_error_line(capsys.readouterr().err)
+
+
+def test_a_run_whose_manifest_cannot_be_read_is_set_aside_and_the_others_go_on(
+    artifacts, capsys
+):
+    broken = artifacts / "runs" / "broken"
+    shutil.copytree(artifacts / "runs" / "tiny", broken)
+    (broken / "manifest.json").write_text("{ not json")
+    root = ["--quiet", "--artifacts", str(artifacts)]
+    for command, args in ((train.main, ["--run", "broken"]),
+                          (train.main, ["--run", "broken", "--force"]),
+                          (encode.main, ["--run", "broken", "--force"])):  # fmt: skip
+        assert command([*args, *root]) == 2
+        line = one_error_line(capsys.readouterr().err)
+        assert "manifest.json is not valid JSON" in line and "set it aside" in line
+    assert upgrade.main(root) == 0  # the others are upgraded; this one is named
+    [note] = [line for line in capsys.readouterr().out.splitlines() if "broken" in line]
+    [aside] = suggested_commands(note)
+    assert aside == f"mv {broken} {artifacts}/broken.set-aside"
+    assert run_suggested(aside) == 0
+    assert (artifacts / "broken.set-aside" / "train" / "decoder.onnx").is_file()  # all kept
+    assert [path.name for path in ArtifactLayout(artifacts).runs()] == ["tiny"]
+    assert upgrade.main(root) == 0 and "broken" not in capsys.readouterr().out
+
+
+def test_an_unreadable_unfinished_training_is_named_with_how_to_drop_it(artifacts, capsys):
+    partial = artifacts / "runs" / "tiny" / "train.partial"
+    partial.mkdir()
+    (partial / "checkpoint.npz").write_bytes(b"garbage")
+    root = ["--quiet", "--artifacts", str(artifacts)]
+    assert train.main(["--run", "tiny", *root]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert "checkpoint.npz cannot be read" in line and "pass --force" in line
+    [drop] = suggested_commands(line)
+    assert drop == f"rm -r {partial}"
+    forced = ArtifactLayout(artifacts.parent / "forced")
+    shutil.copytree(artifacts, forced.root)
+    assert train.main(["--run", "tiny", "--force", "--quiet", "--artifacts", str(forced.root)]) == 0
+    assert run_suggested(drop) == 0
+    assert train.main(["--run", "tiny", *root]) == 0  # the finished run: up to date
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_a_command_on_a_run_that_does_not_exist_leaves_no_folder(tmp_path, capsys):
+    root = tmp_path / "empty"
+    root.mkdir()
+    for command in (encode.main, analyze.main):
+        assert command(["--run", "nope", "--quiet", "--artifacts", str(root)]) == 2
+        line = one_error_line(capsys.readouterr().err)
+        assert f"python -m scripts.train --preset demo --run nope --artifacts {root}" in line
+    assert train.main(["--run", "nope", "--quiet", "--artifacts", str(root)]) == 2
+    capsys.readouterr()
+    assert list(root.iterdir()) == []
+
+
+def test_an_up_to_date_data_set_clears_what_a_killed_build_left(tmp_path, capsys):
+    args = ["synthetic", "--count", "40", "--test", "8", "--size", "32", "--name", "big",
+            "--workers", "1", "--quiet", "--artifacts", str(tmp_path)]  # fmt: skip
+    assert prepare_data.main(args) == 0
+    left = [tmp_path / "datasets" / ".big~old", tmp_path / "datasets" / ".big~x1y2.tmp"]
+    for path in left:
+        path.mkdir()
+        (path / "images.npy").write_bytes(b"half")
+    assert prepare_data.main(args) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert not any(path.exists() for path in left)
+
+
+@pytest.mark.slow
+def test_a_quiet_analysis_says_only_what_it_made(artifacts):
+    command = [*PYTHON, "scripts.analyze", "--run", "tiny", "--force", "--quiet", "--tsne",
+               "raw_ee16_p10", "--umap", "--kmeans-max-k", "4", "--artifacts", str(artifacts)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.startswith("analyze: ") and len(done.stdout.splitlines()) == 1

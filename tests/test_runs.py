@@ -35,7 +35,7 @@ STOP_NAMES = ["before the pending record", "before the old folder moved aside",
 
 def _run_with_one_training(layout, text):
     """Run `r` whose train stage is one file, train/weights.txt, holding `text`."""
-    with open_for_writing(layout, "r") as existing:
+    with open_for_writing(layout, "r", create=True) as existing:
         run = existing or Run.new(layout.run("r"), preset("demo"), Dataset(layout.dataset("blobs")))
         run.path.mkdir(parents=True, exist_ok=True)
         with run.staging("train") as staged:

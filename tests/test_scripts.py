@@ -89,7 +89,7 @@ def test_user_errors_are_one_line_messages(tmp_path, capsys):
     assert train.main(["--preset", "demo", *root]) == 2
     assert "prepare_data" in capsys.readouterr().err
     assert train.main(["--preset", "demo", "--set", "model.z_dim=0", *root]) == 2
-    assert "model.z_dim must be a positive number" in capsys.readouterr().err
+    assert "model.z_dim must be a whole number from 1 to" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
     assert prepare_data.main(["folder", str(empty), *root]) == 2

@@ -12,11 +12,11 @@ from model.data.store import INFO_FILE, Dataset
 from model.files import file_record, read_json, sha256_of, write_json
 from model.pipeline import upgrade
 from model.pipeline.analysis import AnalysisConfig
-from model.pipeline.runs import MANIFEST_FILE, ArtifactLayout, Run, RunError
-from model.pipeline.stages import analyze_stage, encode_stage, run_dataset, train_stage
+from model.pipeline.runs import MANIFEST_FILE, ArtifactLayout, Run, RunError, run_dataset
+from model.pipeline.stages import analyze_stage, encode_stage, train_stage
 from model.training import resume_key
 from scripts.upgrade import main as upgrade_command
-from tests.support import SMALL_ANALYSIS, open_page, tiny_config
+from tests.support import SMALL_ANALYSIS, open_page, run_suggested, tiny_config
 
 OLD_NAMES = {"reconstruction_loss": "reco_loss"}
 
@@ -35,8 +35,20 @@ def _old_config(config: dict) -> dict:
     return config
 
 
+def write_schema_2(root) -> None:
+    """Turn run `tiny` under `root` into schema 2's form: its data set's source is only its
+    kind, and the encoding's batch size is a setting."""
+    manifest_path = root / "runs" / "tiny" / MANIFEST_FILE
+    manifest = read_json(manifest_path)
+    manifest["schema_version"] = 2
+    manifest["dataset"]["source"] = manifest["dataset"]["source"]["kind"]
+    manifest["stages"]["encode"]["params"]["batch_size"] = 40
+    write_json(manifest_path, manifest)
+
+
 def write_schema_1(root, hash_images: bool = True) -> None:
     """Turn the artifacts under `root` (one run, `tiny`, on `blobs`) into schema 1's form."""
+    write_schema_2(root)
     dataset_dir, run_dir = root / "datasets" / "blobs", root / "runs" / "tiny"
     info = read_json(dataset_dir / INFO_FILE)
     info["schema_version"] = 1
@@ -81,16 +93,18 @@ def older(built_runs, tmp_path):
 def test_an_older_run_is_upgraded_keeping_everything(older, hash_images):
     before = {p.name: p.read_bytes() for p in (older.run("tiny") / "latents").iterdir()}
     write_schema_1(older.root, hash_images)
-    with pytest.raises(RunError, match="older zspace .*`python -m scripts.upgrade`"):
+    suggested = f"python -m scripts.upgrade --artifacts {older.root}"
+    with pytest.raises(RunError, match=f"older zspace .*`{suggested}`"):
         Run.open(older.run("tiny"))
-    with pytest.raises(ValueError, match="older zspace .*`python -m scripts.upgrade`"):
+    with pytest.raises(ValueError, match=f"older zspace .*`{suggested}`"):
         Dataset(older.dataset("blobs"))
 
     assert upgrade.upgrade_artifacts(older) == 2
     run = Run.open(older.run("tiny"))
     run.check("train", "encode", "analyze")
-    dataset = run_dataset(older, run)  # the same images and split: the same data set
+    dataset = run_dataset(run)  # the same images and split: the same data set
     assert run.manifest["dataset"]["id"] == dataset.identity()
+    assert run.manifest["dataset"]["source"] == dataset.info.source
     assert {p.name: p.read_bytes() for p in (run.path / "latents").iterdir()} == before
     assert "reconstruction_loss" in read_json(run.path / "train" / "history.json")[0]
     record = read_checkpoint_record(run.path / "train" / "checkpoint.npz")
@@ -140,8 +154,22 @@ def test_a_damaged_older_file_is_named_and_nothing_changes(older, capsys):
     assert read_json(older.dataset("blobs") / INFO_FILE)["schema_version"] == 1
 
 
+def test_a_schema_2_run_is_upgraded_from_its_manifest_alone(older):
+    files = {p: p.read_bytes() for p in older.root.rglob("*") if p.is_file()}
+    write_schema_2(older.root)
+    assert upgrade.upgrade_artifacts(older) == 1
+    run = Run.open(older.run("tiny"))
+    assert run.manifest["dataset"]["source"] == {"kind": "blobs", "seed": 0}
+    assert "batch_size" not in run.stage("encode")["params"]
+    assert {p: p.read_bytes() for p in files if p.name != MANIFEST_FILE} == {
+        p: data for p, data in files.items() if p.name != MANIFEST_FILE}  # fmt: skip
+    assert not encode_stage(older, "tiny", batch_size=256, progress=False).ran  # up to date
+
+
 def test_the_dashboard_names_the_upgrade_for_an_older_run(older, monkeypatch):
     write_schema_1(older.root)
     at = open_page(monkeypatch, older.root)
     assert "written by an older zspace" in at.warning[0].value
-    assert at.code[0].value == "python -m scripts.upgrade"
+    assert at.code[0].value == f"python -m scripts.upgrade --artifacts {older.root}"
+    assert run_suggested(at.code[0].value) == 0
+    assert not open_page(monkeypatch, older.root).warning

@@ -7,11 +7,11 @@ import streamlit as st
 from app import figures, loaders
 from app.images import download_png
 from app.live_faces import Slider, browser_decoding, live_faces
-from app.session import artifacts_root, current_run, require, show_missing
+from app.session import current_run, require, stop_with
 from model.analysis.attributes import AttributeAnalysis
 from model.generation import SliderLatents
 from model.grid import image_grid
-from model.pipeline.runs import ANALYSIS_DIR
+from model.pipeline.runs import ANALYSIS_DIR, RunError
 
 MAX_ATTRIBUTES = 4
 DEFAULT_ATTRIBUTES = 2  # the ones with the longest directions: their edits show
@@ -22,22 +22,25 @@ LARGE = 180  # displayed width of the three faces, px
 run = current_run()
 require(run, "train", "encode", "analyze")
 dataset_name = run.manifest["dataset"]["name"]
-dataset = loaders.dataset(artifacts_root(), dataset_name)
+dataset = loaders.run_dataset(run)
 st.title("Attributes")
-if loaders.attributes(dataset) is None:
+if loaders.attributes(run) is None:
     st.info(
         f"The data set `{dataset_name}` has no attributes, so there is nothing to correlate "
-        "with the latents. The built-in synthetic data (`python -m scripts.prepare_data "
-        "synthetic`) and CelebA with `list_attr_celeba.txt` (`python -m scripts.prepare_data "
-        "celeba path/to/img_align_celeba --attributes list_attr_celeba.txt`) have them."
+        "with the latents. The built-in synthetic data "
+        f"(`{run.layout.command('prepare_data', 'synthetic')}`) and CelebA with "
+        "`list_attr_celeba.txt` (`"
+        + run.layout.command("prepare_data", "celeba", "path/to/img_align_celeba",
+                             "--attributes", "list_attr_celeba.txt")
+        + "`) have them."
     )
     st.stop()
 if f"{ANALYSIS_DIR}/attributes.npz" not in run.stage("analyze")["files"]:
-    show_missing(
+    stop_with(RunError(
         f"The analysis of `{run.name}` has no attribute results: it ran before the data set "
         "had attributes.",
-        run.stage_command("analyze") + " --force",
-    )
+        fix=run.stage_command("analyze", force=True),
+    ))  # fmt: skip
 analysis = loaders.analysis(run, "attributes", AttributeAnalysis)
 latent_name = loaders.analysed_latent(run)
 

@@ -17,7 +17,7 @@ from model.analysis.logvar_stats import LogvarAnalysis
 from model.analysis.radius import RadiusAnalysis
 from model.generation import DEFAULT_SHARPNESS, sampled, sharpen
 from model.grid import image_grid
-from model.pipeline.runs import ANALYSIS_DIR, Run, RunError, stage_command
+from model.pipeline.runs import ANALYSIS_DIR, Run, RunError
 
 PREFERRED = ("demo", "demo-ae", "demo-tiny-kl")  # the built-in data's VAE / AE / tiny-KL trio
 MAX_RUNS = 3
@@ -38,8 +38,8 @@ if not chosen:
     st.stop()
 if len(chosen) == 1:
     st.caption(
-        "Add a second run to compare it with, e.g. `python -m scripts.build demo-ae` (it "
-        "trains, encodes and analyses the preset as a run of the same name)."
+        f"Add a second run to compare it with, e.g. `{layout().command('build', 'demo-ae')}` "
+        "(it trains, encodes and analyses the preset as a run of the same name)."
     )
 
 missing: list[tuple[str, str, str]] = []  # run, problem, command that fixes it
@@ -47,8 +47,8 @@ runs: dict[str, Run] = {}
 for name in chosen:
     try:
         runs[name] = loaders.open_run(str(layout().run(name)))
-    except (RunError, ValueError) as error:
-        missing.append((name, str(error), stage_command("train", name)))
+    except RunError as error:
+        missing.append((name, str(error), error.fix or ""))
 
 
 def ready(*stages: str) -> dict[str, Run]:
@@ -92,7 +92,8 @@ if missing:
     st.subheader("Not shown")
     for name, problem, command in dict.fromkeys(missing):
         st.warning(f"`{name}`: {problem}")
-        st.code(command, language="bash")
+        if command:
+            st.code(command, language="bash")
 
 st.subheader("Radius |z|")
 if analysed:

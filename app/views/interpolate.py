@@ -8,7 +8,7 @@ import streamlit as st
 from app import loaders
 from app.images import download_png, faces_over_nearest
 from app.live_faces import Slider, browser_decoding, live_faces
-from app.session import artifacts_root, current_run, require
+from app.session import current_run, require
 from model.analysis.density import NearestData, landing
 from model.analysis.memorisation import nearest_training
 from model.generation import (
@@ -86,7 +86,7 @@ def live_path() -> None:
         "A linear path between two points on the data shell cuts through the sparse interior "
         "(smaller |z|, higher percentiles); the spherical path keeps the radius."
     )
-    dataset = loaders.dataset(artifacts_root(), run.manifest["dataset"]["name"])
+    dataset = loaders.run_dataset(run)
     candidates = (landed.neighbour_distances, landed.neighbour_rows)
     found = nearest_training(points, loaders.training_index(run, dataset), "latent", candidates)
     labels = [f"{d:.2f}" for d in found.distances]

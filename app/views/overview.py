@@ -5,7 +5,7 @@ import streamlit as st
 from app import figures, loaders
 from app.cards import card
 from app.images import download_png, originals_over_reconstructions, reconstruction_picks
-from app.session import artifacts_root, current_run, require
+from app.session import current_run, require
 from model.data.store import INFO_FILE
 
 run = current_run()
@@ -60,7 +60,7 @@ with model_col:
 with data_col:
     st.subheader("Data set")
     record = run.manifest["dataset"]
-    dataset = loaders.dataset(artifacts_root(), record["name"])
+    dataset = loaders.run_dataset(run)
     info = dataset.info
     card(
         {
@@ -83,7 +83,7 @@ else:
 
 st.subheader("Originals above reconstructions")
 if loaders.stage_problems(run, "encode"):
-    command = f"python -m scripts.encode --run {run.name}"
+    command = run.stage_command("encode")
     st.info(f"Reconstructions appear once the run is encoded: `{command}`")
 else:
     rows = info.split_range("test") or info.split_range("train")

@@ -11,8 +11,8 @@ from app import figures, loaders
 from app.images import download_png
 from app.live_faces import browser_decoding
 from app.map_cursor import Under, cursor_panel
-from app.session import artifacts_root, current_run, require
-from app.share import read_from_url, write_to_url
+from app.session import current_run, require
+from app.share import bounded, matching, one_of, read_from_url, write_to_url
 from model.analysis.map_grid import MapGrid
 from model.analysis.pca import PcaResult
 from model.analysis.planes import axes_plane, pca_plane
@@ -26,10 +26,16 @@ STUDY_PLANES = ((1, 2), (1, 18), (8, 35))  # the studies' PCA planes, 1-based
 CENTRES = {"mean": "mean of the points", "origin": "origin (0, 0)", "chosen": "chosen point"}
 OTHERS = {"chosen": "the chosen point's", "mean": "0 (the mean)"}
 FULL = "full"
-# The settings a link holds (`?proj_view=tsne&proj_cx=...`), each with its parser.
-LINKED = {"proj_view": str, "proj_pc_x": int, "proj_pc_y": int, "proj_ax_x": int,
-          "proj_ax_y": int, "proj_tsne": str, "proj_umap": str, "proj_others": str,
-          "proj_row": int, "proj_cx": float, "proj_cy": float}  # fmt: skip
+# The settings a link holds (`?proj_view=tsne&proj_cx=...`), each with its parser; what a
+# parser accepts is then fitted to the run (keep_valid, clamp, the cursor's own check).
+COMPONENT = bounded(int, 0, 1 << 20)
+MAP_VARIANT = matching(r"[A-Za-z0-9_.]{1,64}")
+COORDINATE = bounded(float, -1e6, 1e6)
+LINKED = {"proj_view": one_of(*VIEWS), "proj_pc_x": COMPONENT, "proj_pc_y": COMPONENT,
+          "proj_ax_x": COMPONENT, "proj_ax_y": COMPONENT, "proj_tsne": MAP_VARIANT,
+          "proj_umap": MAP_VARIANT, "proj_others": one_of(*OTHERS),
+          "proj_row": bounded(int, 0, 1 << 62), "proj_cx": COORDINATE,
+          "proj_cy": COORDINATE}  # fmt: skip
 NO_COLOUR = "none"
 MAP_KEY, ROW_KEY, PICKED_KEY = "proj_map", "proj_row", "proj_picked"
 MAX_NEIGHBOURS = 24
@@ -38,7 +44,7 @@ THUMB, LARGE = 84, 168  # displayed image widths, px
 
 run = current_run()
 require(run, "train", "encode", "analyze")
-dataset = loaders.dataset(artifacts_root(), run.manifest["dataset"]["name"])
+dataset = loaders.run_dataset(run)
 latent_name = loaders.analysed_latent(run)
 data = loaders.latents(run, latent_name)
 if data is None:  # an AE has no mu: its z is its code
@@ -55,7 +61,7 @@ read_from_url(LINKED)  # keep_valid and clamp below replace what a link cannot s
 info = dataset.info
 attribute_names = (
     [*info.binary_attributes, *info.continuous_attributes]
-    if loaders.attributes(dataset) is not None
+    if loaders.attributes(run) is not None
     else []
 )
 
@@ -92,7 +98,7 @@ with st.sidebar:
         if not map_names[kind]:
             st.caption(
                 f"No {VIEWS[kind]}s in this run's analysis yet: a background build adds them, "
-                f"or `python -m scripts.analyze --run {run.name}`."
+                f"or `{run.stage_command('analyze')}`."
             )
     if view == "pca":
         components = pca.n_components
@@ -222,7 +228,7 @@ elif st.session_state.proj_centre == "chosen" and chosen_at[0] >= 0:
 colour_name = st.session_state.get("proj_colour", NO_COLOUR)
 colour = None
 if colour_name != NO_COLOUR:
-    table = loaders.attributes(dataset)
+    table = loaders.attributes(run)
     colour = None if table is None else table.column(colour_name)[map_rows]
 
 fig = figures.projection_scatter(
@@ -277,7 +283,7 @@ with map_column:
     elif map_name is not None:
         st.caption(
             "This map has no decodable grid yet: a background build adds it, or "
-            f"`python -m scripts.analyze --run {run.name}`."
+            f"`{run.stage_command('analyze')}`."
         )
     st.caption(
         "Click a point (or draw a box or lasso from the toolbar) to choose it. Zoom in to a "
@@ -285,16 +291,17 @@ with map_column:
     )
 
 point = np.asarray(data[row], dtype=np.float64)
+bounds = (float(np.min(x)), float(np.max(x)), float(np.min(y)), float(np.max(y)))
 under = None
 if view == "pca" and px != py:
     others = st.session_state.proj_others
     plane = pca_plane(pca, px - 1, py - 1, point if others == "chosen" else None)
     base_of = f"row{row}" if others == "chosen" else "mean"
-    under = Under(plane, f"pca{px}-{py}-{base_of}")
+    under = Under(plane, f"pca{px}-{py}-{base_of}", bounds)
 elif view == "axes" and ax != ay:
-    under = Under(axes_plane(point, ax, ay), f"axes{ax}-{ay}-row{row}")
+    under = Under(axes_plane(point, ax, ay), f"axes{ax}-{ay}-row{row}", bounds)
 elif grid is not None:
-    under = Under(grid, map_name)
+    under = Under(grid, map_name, bounds)
 start = (float(x[chosen_at[0]]), float(y[chosen_at[0]])) if chosen_at[0] >= 0 else centre
 
 with point_column:

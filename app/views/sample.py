@@ -6,7 +6,7 @@ import streamlit as st
 from app import figures, loaders
 from app.images import download_png, faces_over_nearest
 from app.live_faces import Slider, browser_decoding, live_faces
-from app.session import artifacts_root, current_run, require
+from app.session import current_run, require
 from app.share import bounded, flag, init_from_url, one_of, write_to_url
 from model.analysis.density import GaussianFit, Landing, NearestData, landing
 from model.analysis.memorisation import nearest_training
@@ -115,7 +115,7 @@ def nearest_training_faces(
     st.subheader("Is a new face a copy of a training face?")
     st.radio("Nearest training image in", list(SPACES), format_func=SPACES.get, horizontal=True,
              key="nearest")  # fmt: skip
-    dataset = loaders.dataset(artifacts_root(), run.manifest["dataset"]["name"])
+    dataset = loaders.run_dataset(run)
     if st.session_state.nearest == "latent":
         found = nearest_training(z, loaders.training_index(run, dataset), "latent",
                                  (landed.neighbour_distances, landed.neighbour_rows))  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +20,19 @@ def check_latents(latents: np.ndarray, name: str = "latents", min_rows: int = 1)
         raise ValueError(f"{name} needs N >= {min_rows} rows and d >= 1, got {latents.shape}")
     if not (np.issubdtype(latents.dtype, np.floating) or np.issubdtype(latents.dtype, np.integer)):
         raise ValueError(f"{name} must hold real numbers, got dtype {latents.dtype}")
+    return latents
+
+
+def check_latent_file(latents: np.ndarray, path: Path, rows: int, dim: int) -> np.ndarray:
+    """`latents` read from `path` (a memory map, untouched), if it is what an encoding of `rows`
+    images to `dim` dimensions writes: float32 (rows, dim), every value finite; ValueError
+    naming the file and what is wrong otherwise."""
+    if latents.shape != (rows, dim) or latents.dtype != np.float32:
+        raise ValueError(
+            f"{path} holds {latents.dtype} {latents.shape}, not the float32 ({rows}, {dim}) of "
+            f"{rows} images encoded to {dim} dimensions"
+        )
+    check_finite(latents, name=str(path))
     return latents
 
 

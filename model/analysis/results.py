@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from model.commands import command
 from model.files import atomic_path
 
 R = TypeVar("R")
@@ -35,7 +34,7 @@ def load_result(cls: type[R], path: Path) -> R:
     """Read a result saved by `save_result`, naming the file if it is missing or incomplete."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; run `{command('analyze')}` to make it")
+        raise FileNotFoundError(f"{path} is missing")
     with np.load(path, allow_pickle=False) as data:
         values = {}
         for field in dataclasses.fields(cls):

@@ -33,6 +33,7 @@ from model.files import (
     remove_temporaries,
     write_json,
 )
+from model.links import check_no_links
 from model.locks import lock_beside
 from model.names import check_name
 from model.npy_stream import NpyStreamWriter
@@ -125,9 +126,30 @@ class DatasetInfo:
         if missing:
             raise ValueError(f"{where}: missing keys {sorted(missing)}")
         if data.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(older_format(where, data.get("schema_version"), SCHEMA_VERSION))
+            version, root = data.get("schema_version"), Path(where).parents[2]
+            raise ValueError(older_format(where, version, SCHEMA_VERSION, root))
         known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        info = cls(**{k: v for k, v in data.items() if k in known})
+        problem = info._problem()
+        if problem is not None:
+            raise ValueError(f"{where}: {problem}")
+        return info
+
+    def _problem(self) -> str | None:
+        """What makes this record impossible (sizes, split), or None."""
+        for name, value in (("count", self.count), ("image_size", self.image_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 10**9:
+                return f"{name} {value!r} is not a whole number from 1 to 10^9"
+        if not isinstance(self.split, dict) or set(self.split) != set(SPLITS):
+            return f"split {self.split!r} does not give {' and '.join(SPLITS)}"
+        for name, span in self.split.items():
+            if not (isinstance(span, list) and len(span) == 2
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in span)
+                    and 0 <= span[0] <= span[1] <= self.count):  # fmt: skip
+                return f"split {name} {span!r} is not a [start, stop) within {self.count} images"
+        if not isinstance(self.source, dict):
+            return f"source {self.source!r} is not a JSON object"
+        return None
 
 
 def make_split(count: int, n_train: int, n_test: int) -> dict[str, list[int]]:
@@ -206,8 +228,7 @@ def create_dataset(path: Path, image_size: int, overwrite: bool = False) -> Iter
     if image_size <= 0:
         raise ValueError(f"image size must be positive, got {image_size}")
     with lock_beside(path, f"data set {path.name}"):
-        finish_swap(path)
-        remove_temporaries(path.parent, path.name)
+        _tidy(path)
         with atomic_directory(path, overwrite=overwrite) as tmp:
             writer = DatasetWriter(tmp, image_size)
             try:
@@ -216,6 +237,21 @@ def create_dataset(path: Path, image_size: int, overwrite: bool = False) -> Iter
                 writer._images.abort()
             if not writer._finished:
                 raise RuntimeError("create_dataset block ended without calling finish()")
+
+
+def tidy_dataset(path: Path) -> None:
+    """Clear what a killed build of the data set at `path` left beside it: a swap stopped
+    halfway is undone, its temporaries removed (under the data set's lock)."""
+    path = Path(path)
+    if path.parent.is_dir():
+        with lock_beside(path, f"data set {path.name}"):
+            _tidy(path)
+
+
+def _tidy(path: Path) -> None:
+    check_no_links(path, f"data set {path.name}")
+    finish_swap(path)
+    remove_temporaries(path.parent, path.name)
 
 
 def info_identity(info: DatasetInfo) -> str:
@@ -235,6 +271,7 @@ class Dataset:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        check_no_links(self.path, f"data set {self.path.name}")
         info_path = self.path / INFO_FILE
         if not info_path.is_file():
             raise FileNotFoundError(

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from model.analysis.attributes import analyze_attributes
 from model.analysis.baselines import radius_baselines
-from model.analysis.chunks import check_finite
+from model.analysis.chunks import check_latent_file
 from model.analysis.components import analyze_components
 from model.analysis.correlations import analyze_correlations
 from model.analysis.density import build_nearest_data, fit_gaussian
@@ -39,7 +39,6 @@ from model.analysis.results import load_result, save_result
 from model.analysis.tsne import tsne_maps
 from model.analysis.tsne_map import STUDY_VARIANTS, TsneMap
 from model.analysis.umap_map import UMAP_VARIANTS, UmapMap
-from model.commands import command
 from model.config import check_seed
 from model.data.store import AttributeTable
 
@@ -101,6 +100,18 @@ class AnalysisConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def maps_within(self, z_dim: int) -> AnalysisConfig:
+        """This config without the t-SNE and UMAP maps whose PCA input needs more components
+        than `z_dim` latent dimensions have (a small run's default maps)."""
+        def fits(params: Any) -> bool:
+            return (params.pca_components or 0) <= z_dim
+
+        return dataclasses.replace(
+            self,
+            tsne_variants=tuple(n for n in self.tsne_variants if fits(TSNE_VARIANTS[n])),
+            umap_variants=tuple(n for n in self.umap_variants if fits(UMAP_NAMES[n])),
+        )
+
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> AnalysisConfig:
         """The config `to_dict` gave, read back from JSON (lists become tuples again). A config
@@ -124,25 +135,22 @@ class Latents:
         return self.mu if name == "mu" and self.mu is not None else self.z
 
 
-def load_latents(directory: Path, expected_rows: int) -> Latents:
-    """Open z (and mu, logvar) under `directory`, checked for shape, row count and NaN/Inf."""
+def load_latents(directory: Path, rows: int, dim: int) -> Latents:
+    """Open z (and mu, logvar) under `directory`, each checked to be float32 (rows, dim), all
+    finite (ValueError naming the file otherwise)."""
     arrays: dict[str, np.ndarray | None] = {}
     for name in ("z", "mu", "logvar"):
         path = directory / f"{name}.npy"
         if not path.is_file():
             if name == "z":
-                raise FileNotFoundError(
-                    f"{path} is missing; make the latents with `{command('encode')}`"
-                )
+                raise FileNotFoundError(f"{path} is missing")
             arrays[name] = None
             continue
-        array = np.load(path, mmap_mode="r")
-        if array.ndim != 2 or len(array) != expected_rows:
-            raise ValueError(
-                f"{path} has shape {array.shape}, but the data set has {expected_rows} images"
-            )
-        check_finite(array, name=str(path))
-        arrays[name] = array
+        try:
+            array = np.load(path, mmap_mode="r")
+        except (ValueError, OSError) as error:
+            raise ValueError(f"{path} is not a readable .npy array: {error}") from error
+        arrays[name] = check_latent_file(array, path, rows, dim)
     return Latents(**arrays)
 
 

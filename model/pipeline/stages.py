@@ -20,7 +20,7 @@ import numpy as np
 
 from model.budget import check_analysis_fits, check_encoding_fits, check_training_fits
 from model.checkpoint import read_checkpoint_record
-from model.commands import command
+from model.commands import shell
 from model.config import RunConfig
 from model.data.store import Dataset
 from model.distribute import Replicas, start_replicas
@@ -39,6 +39,7 @@ from model.parallel import available_cores
 from model.pipeline.analysis import (
     STEPS,
     AnalysisConfig,
+    Latents,
     analyze_latents,
     load_latents,
 )
@@ -52,7 +53,9 @@ from model.pipeline.runs import (
     Run,
     RunError,
     as_json,
+    open_dataset,
     open_for_writing,
+    run_dataset,
 )
 from model.training import resume_key, train
 
@@ -70,33 +73,12 @@ class Interrupted(KeyboardInterrupt):
     """Ctrl+C or SIGTERM stopped a stage; the message says what is kept and how to go on."""
 
 
-def open_dataset(layout: ArtifactLayout, name: str) -> Dataset:
-    path = layout.dataset(name)
-    if not path.is_dir():
-        raise RunError(
-            f"data set {path} not found; build it with `{command('prepare_data')}` "
-            f"(e.g. `{command('prepare_data', 'synthetic', '--name', name)}`)"
-        )
-    return Dataset(path)
-
-
-def run_dataset(layout: ArtifactLayout, run: Run) -> Dataset:
-    """The data set a run was trained on, checked to be the very same build."""
-    record = run.manifest["dataset"]
-    dataset = open_dataset(layout, record["name"])
-    if dataset.identity() != record["id"]:
-        raise RunError(
-            f"data set {dataset.path} was rebuilt after run {run.name} was trained on it, with "
-            "other images or another split; "
-            f"retrain with `{command('train', '--run', run.name, '--force')}`"
-        )
-    return dataset
-
-
-def training_config(layout: ArtifactLayout, run_name: str) -> RunConfig:
+def training_config(layout: ArtifactLayout, run_name: str, force: bool = False) -> RunConfig:
     """What `train --run NAME` continues: the run's unfinished training if it has one (a
-    continuation that was stopped), else the run's own config."""
-    record = _checkpoint_record(layout.run(run_name) / TRAINING_DIR / CHECKPOINT_FILE)
+    continuation that was stopped), else the run's own config; with `force` (training again
+    from scratch, which drops any unfinished training), the run's own config."""
+    partial = layout.run(run_name) / TRAINING_DIR / CHECKPOINT_FILE
+    record = None if force else _checkpoint_record(partial)
     if record is not None and "target_epochs" in record:
         config = record["resume_key"]["config"]
         config["train"]["epochs"] = record["target_epochs"]
@@ -139,7 +121,7 @@ def train_stage(
             "train", True, f"train: worker {replicas.worker} trained epochs "
             f"{result.resumed_from_epoch + 1}-{config.train.epochs}; the chief wrote the run",
         )  # fmt: skip
-    with open_for_writing(layout, run_name) as existing:
+    with open_for_writing(layout, run_name, create=True) as existing:
         return _train_as_chief(
             layout, run_name, config, dataset, params, existing, force, progress, on_epoch_end,
             replicas,
@@ -184,18 +166,18 @@ def _train_as_chief(
     if _chiefs_word(replicas, up_to_date):
         if not existing.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
             return _add_onnx_decoder(existing)
-        note = _unfinished_note(run_name, partial, unfinished, config.train.epochs)
+        note = _unfinished_note(partial, unfinished, config.train.epochs)
         return StageReport("train", False, f"train: {run_dir} is up to date{note}")
     check_training_fits(config)
     if unfinished is not None:
-        _check_resumable(run_name, config, key, partial / CHECKPOINT_FILE, unfinished)
+        _check_resumable(config, key, partial / CHECKPOINT_FILE, unfinished)
     elif not force:
         _check_continuable(run_name, config, key, existing, run_dir / TRAIN_DIR)
     note = {"target_epochs": config.train.epochs, "replaces_run": replacing}
     try:
         result = train(config, dataset, partial, progress, on_epoch_end, replicas, note)
     except KeyboardInterrupt as stop:
-        raise Interrupted(_stopped(run_name, config, existing, partial)) from stop
+        raise Interrupted(_stopped(config, existing, partial)) from stop
     _export(partial / DECODER_FILE, partial / ONNX_FILE)
     run = Run.new(run_dir, config, dataset) if replacing else existing
     run.set_config(config, dataset)
@@ -239,33 +221,40 @@ def _export(decoder: Path, target: Path) -> None:
 def _imported_decoder(layout: ArtifactLayout, run_name: str) -> StageReport:
     """What `train` does for an imported run: nothing to train, but its decoder's ONNX copy
     is made if an older zspace did not make it."""
-    with open_for_writing(layout, run_name) as run:
-        if run is not None and run.stage("train") and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
-            return _add_onnx_decoder(run)
+    if (layout.run(run_name) / MANIFEST_FILE).is_file():
+        with open_for_writing(layout, run_name) as run:
+            if run.stage("train") and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
+                return _add_onnx_decoder(run)
     raise RunError(
         f"{run_name}: model.architecture 'imported' means networks trained elsewhere "
-        f"({command('import_model')}), which train cannot build; train a preset "
+        f"({layout.command('import_model')}), which train cannot build; train a preset "
         "instead (`--preset NAME --force` replaces the run)"
     )
 
 
+def _train_command(run_dir: Path, *args: object) -> str:
+    """`train --run NAME ARGS` for the run at `run_dir`, as a message names it."""
+    return ArtifactLayout(run_dir.parents[1]).command("train", "--run", run_dir.name, *args)
+
+
 def _check_resumable(
-    run_name: str, config: RunConfig, key: dict[str, Any], checkpoint: Path,
-    record: dict[str, Any],
-) -> None:  # fmt: skip
+    config: RunConfig, key: dict[str, Any], checkpoint: Path, record: dict[str, Any]
+) -> None:
     """RunError unless the unfinished training in `checkpoint` can go on to `config`."""
+    run_dir = checkpoint.parents[1]
     if record.get("resume_key") != key:
+        drop = shell("rm", "-r", checkpoint.parent)
         raise RunError(
-            f"{checkpoint.parent} holds an unfinished training of {run_name} with other "
+            f"{checkpoint.parent} holds an unfinished training of {run_dir.name} with other "
             f"settings ({_differences(record.get('resume_key') or {}, key)}); continue it with "
-            f"`{command('train', '--run', run_name)}`, pass --force to start again from scratch, "
-            f"or delete {checkpoint.parent} to drop it"
+            f"`{_train_command(run_dir)}`, pass --force to start again from scratch, "
+            f"or drop it with `{drop}`"
         )
     if record["epoch"] > config.train.epochs:
         raise RunError(
             f"{checkpoint} is at epoch {record['epoch']}, beyond the {config.train.epochs} "
             f"epochs asked for; continue it with "
-            f"`{command('train', '--run', run_name, '--epochs', record['epoch'])}` (or more), or "
+            f"`{_train_command(run_dir, '--epochs', record['epoch'])}` (or more), or "
             "pass --force to start again from scratch"
         )
 
@@ -289,29 +278,44 @@ def _check_continuable(
     record = _checkpoint_record(checkpoint)
     if record is None:
         return
-    _check_resumable(run_name, config, key, checkpoint, record)
+    _check_resumable(config, key, checkpoint, record)
     with atomic_path(train_dir.parent / TRAINING_DIR / CHECKPOINT_FILE) as tmp:
         shutil.copyfile(checkpoint, tmp)
 
 
 def _checkpoint_record(path: Path) -> dict[str, Any] | None:
-    """The record of the checkpoint at `path`; None if there is none."""
+    """The record of the checkpoint at `path`; None if there is none. One that cannot be read
+    is a RunError naming what to do: drop an unfinished training, or train again."""
     if not path.is_file():
         return None
     try:
         return read_checkpoint_record(path)
     except (OSError, ValueError, KeyError) as error:
+        if path.parent.name != TRAINING_DIR:
+            raise RunError(
+                f"{path} cannot be read ({error}), so the run cannot be continued; train it "
+                f"again from scratch with `{_train_command(path.parents[1], '--force')}`",
+                fix=_train_command(path.parents[1], "--force"),
+            ) from error  # fmt: skip
+        drop = shell("rm", "-r", path.parent)
         raise RunError(
-            f"{path} cannot be read ({error}); pass --force to start this run again"
-        ) from error
+            f"{path} cannot be read ({error}): drop that unfinished training with `{drop}` (a "
+            "finished training of the run is kept), or pass --force to train the run again "
+            "from scratch", fix=drop,
+        ) from error  # fmt: skip
 
 
 def _differences(theirs: dict[str, Any], ours: dict[str, Any]) -> str:
-    """'model.z_dim 8 -> 4, the data set was rebuilt' between two resume keys."""
-    a, b = _flat(theirs.get("config", {})), _flat(ours.get("config", {}))
-    changed = [f"{k} {a.get(k)} -> {b.get(k)}" for k in sorted({*a, *b}) if a.get(k) != b.get(k)]
-    if theirs.get("dataset_id") != ours.get("dataset_id"):
+    """'model.z_dim 8 -> 4, the data set was rebuilt' between two sets of params (a
+    resume key, a stage's params): only the settings that differ."""
+    a, b = _flat(as_json(theirs)), _flat(as_json(ours))
+    ids = {k for k in {*a, *b} if k == "dataset_id" or k.endswith("_sha256") or ".sha256" in k}
+    changed = [f"{k.removeprefix('config.')} {a.get(k)} -> {b.get(k)}"
+               for k in sorted({*a, *b} - ids) if a.get(k) != b.get(k)]  # fmt: skip
+    if a.get("dataset_id") != b.get("dataset_id"):
         changed.append("the data set was rebuilt")
+    if any(a.get(k) != b.get(k) for k in ids - {"dataset_id"}):
+        changed.append("the files they were made from changed")
     return ", ".join(changed) or "unknown differences"
 
 
@@ -325,22 +329,21 @@ def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
     }
 
 
-def _unfinished_note(
-    run_name: str, partial: Path, record: dict[str, Any] | None, epochs: int
-) -> str:
+def _unfinished_note(partial: Path, record: dict[str, Any] | None, epochs: int) -> str:
     """What a person should know about an unfinished training beside an up-to-date run."""
     target = (record or {}).get("target_epochs")
     if target is None or target == epochs:
         return ""
-    again = command("train", "--run", run_name, "--epochs", target)
+    again = _train_command(partial.parent, "--epochs", target)
     return (
         f"; an unfinished training to {target} epochs (at epoch {record['epoch']}) is kept in "
         f"{partial}: `{again}` continues it"
     )
 
 
-def _stopped(run_name: str, config: RunConfig, existing: Run | None, partial: Path) -> str:
+def _stopped(config: RunConfig, existing: Run | None, partial: Path) -> str:
     """What a stopped training kept, and the command that goes on."""
+    run_name = partial.parent.name
     record = _checkpoint_record(partial / CHECKPOINT_FILE)
     done = record["epoch"] if record is not None else 0
     committed = existing.stage("train") if existing is not None else None
@@ -349,7 +352,7 @@ def _stopped(run_name: str, config: RunConfig, existing: Run | None, partial: Pa
         if committed is not None
         else f"run {run_name} has no finished training yet"
     )
-    again = command("train", "--run", run_name, "--epochs", config.train.epochs)
+    again = _train_command(partial.parent, "--epochs", config.train.epochs)
     return (
         f"stopped: {kept}; the training to {config.train.epochs} epochs is saved at epoch "
         f"{done} in {partial}: `{again}` continues it"
@@ -368,10 +371,10 @@ def encode_stage(
     batch_size: int = 256,
     progress: bool = True,
 ) -> StageReport:
-    """Encode every image of the run's data set into latents/{z,mu,logvar}.npy."""
+    """Encode every image of the run's data set into latents/{z,mu,logvar}.npy. The latents do
+    not depend on `batch_size` (each image's eps is its own, from the run's seed), so it is a
+    matter of speed and memory only, not a setting of the latents."""
     with open_for_writing(layout, run_name) as run:
-        if run is None:
-            Run.open(layout.run(run_name))  # the message that says how to make the run
         return _encode(layout, run, force, batch_size, progress)
 
 
@@ -379,11 +382,11 @@ def _encode(
     layout: ArtifactLayout, run: Run, force: bool, batch_size: int, progress: bool
 ) -> StageReport:
     run.check("train")
+    dataset = run_dataset(run)
     config = run.config
     encoder_path = run.path / TRAIN_DIR / ENCODER_FILE
     params: dict[str, Any] = {
         "seed": config.train.seed,
-        "batch_size": batch_size,
         "encoder_sha256": run.stage("train")["files"][f"{TRAIN_DIR}/{ENCODER_FILE}"]["sha256"],
     }
     recorded = run.stage("encode")
@@ -392,10 +395,10 @@ def _encode(
             return StageReport("encode", False, f"encode: {run.path / LATENTS_DIR} is up to date")
         if not run.ran_with("encode", params):
             raise RunError(
-                f"latents in {run.path / LATENTS_DIR} were made with {recorded['params']}; "
-                "pass --force to replace them"
+                f"the latents in {run.path / LATENTS_DIR} were made with other settings "
+                f"({_differences(recorded['params'], params)}); replace them with "
+                f"`{run.stage_command('encode', force=True)}`"
             )
-    dataset = run_dataset(layout, run)
     check_encoding_fits(config.model, batch_size, len(dataset), run.path)
     started = time.perf_counter()
     with run.staging("encode") as staged:
@@ -442,8 +445,6 @@ def analyze_stage(
     An analysis made with the same settings before a step existed gets just the new steps.
     """
     with open_for_writing(layout, run_name) as run:
-        if run is None:
-            Run.open(layout.run(run_name))  # the message that says how to make the run
         return _analyze(layout, run, config or AnalysisConfig(), force, progress, on_step)
 
 
@@ -456,6 +457,7 @@ def _analyze(
     on_step: Callable[[str, int, int], None] | None,
 ) -> StageReport:
     run.check("train", "encode")
+    dataset = run_dataset(run)
     encoded = run.stage("encode")["files"]
     params = {
         "config": config.to_dict(),
@@ -471,12 +473,13 @@ def _analyze(
         if missing is None:
             raise RunError(
                 f"the analysis in {out_dir} was made with other settings "
-                f"({recorded['params']['config']}); pass --force to replace it"
+                f"({_differences(_settings(recorded['params']), _settings(params))}); "
+                f"replace it with "
+                f"`{run.stage_command('analyze', force=True)}`"
             )
         if missing and not run.file_problems("analyze"):
             return _add_steps(layout, run, params, missing, progress, on_step)
-    dataset = run_dataset(layout, run)
-    latents = load_latents(run.path / LATENTS_DIR, len(dataset))
+    latents = encoded_latents(run, len(dataset))
     check_analysis_fits(config, latents.chosen(config.latent).shape)
     started = time.perf_counter()
     with run.staging("analyze") as staged:
@@ -486,6 +489,21 @@ def _analyze(
         files = [path.name for path in written]
         run.commit("analyze", staged, params, metrics, time.perf_counter() - started, files)
     return StageReport("analyze", True, f"analyze: {len(files)} results -> {out_dir}")
+
+
+def encoded_latents(run: Run, rows: int) -> Latents:
+    """The run's latents, checked (float32, one row per image, z_dim wide, finite); RunError
+    naming the file and the command that encodes the run again otherwise."""
+    try:
+        return load_latents(run.path / LATENTS_DIR, rows, run.config.model.z_dim)
+    except (ValueError, OSError) as error:
+        again = run.stage_command("encode", force=True)
+        raise RunError(f"{error}; encode the run again with `{again}`", fix=again) from error
+
+
+def _settings(params: dict[str, Any]) -> dict[str, Any]:
+    """An analysis' params without the list of its steps (steps added later are no conflict)."""
+    return {key: value for key, value in params.items() if key != "steps"}
 
 
 def _missing_steps(run: Run, params: dict[str, Any]) -> list[str] | None:
@@ -509,8 +527,8 @@ def _add_steps(
 ) -> StageReport:
     """Run `steps` into the run's existing analysis and record it with all its files."""
     recorded = run.stage("analyze")
-    dataset = run_dataset(layout, run)
-    latents = load_latents(run.path / LATENTS_DIR, len(dataset))
+    dataset = run_dataset(run)
+    latents = encoded_latents(run, len(dataset))
     out_dir = run.path / ANALYSIS_DIR
     started = time.perf_counter()
     written, metrics = analyze_latents(

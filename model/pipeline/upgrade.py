@@ -1,8 +1,9 @@
 """Runs and data sets written by an older zspace, brought up to this one's formats.
 
 The one place that reads the older formats: every other reader refuses them, naming
-`python -m scripts.upgrade`, which calls `upgrade_artifacts`. From schema 1 to 2:
+`python -m scripts.upgrade`, which calls `upgrade_artifacts`.
 
+From schema 1 to 2:
 - a data set's dataset.json records the sha256 of its image rows (builds from before that was
   recorded get it by hashing images.npy once);
 - a run identifies its data set by the images and split (`Dataset.identity`), where it recorded
@@ -14,10 +15,19 @@ The one place that reads the older formats: every other reader refuses them, nam
 - training's reconstruction loss is `reconstruction_loss` (it was `reco_loss`), in the
   manifest, in history.json and in the checkpoints' records.
 
+From schema 2 to 3 (runs only; the manifest alone changes):
+- a run records its data set's whole source (the folder or zip and settings it was built from,
+  so a missing data set is named with the command that builds it again), where it recorded the
+  source's kind: taken from the data set's dataset.json when that is still the very data set;
+- the encoding's batch size is no longer a setting of the latents: each image's eps now comes
+  from the seed row after row, so latents no longer depend on it. Latents encoded before keep
+  their eps (drawn from the same seed, batch after batch) and stay valid.
+
 Nothing is lost, and a stop at any moment leaves every run either as it was or upgraded: the
 manifest first records the files it is about to replace (old and new records), each file is
-replaced atomically, and the schema-2 manifest is written last. Upgrading again finishes a
-stopped upgrade. A data set is upgraded after every run trained on it.
+replaced atomically, and the new manifest is written last. Upgrading again finishes a stopped
+upgrade. A data set is upgraded after every run trained on it. A run whose manifest cannot be
+read, or that holds a link, is skipped with a line saying what to do; the others are upgraded.
 """
 
 from __future__ import annotations
@@ -33,9 +43,10 @@ from typing import Any
 import numpy as np
 
 from model.config import RunConfig
-from model.data.store import IMAGES_FILE, INFO_FILE, DatasetInfo, info_identity
+from model.data.store import IMAGES_FILE, INFO_FILE, Dataset, DatasetInfo, info_identity
 from model.data.store import SCHEMA_VERSION as DATASET_SCHEMA
 from model.files import atomic_path, file_record, read_json, sha256_of, write_json
+from model.links import LinkError, check_no_links
 from model.names import is_valid_name
 from model.network_files import CHECKPOINT_FILE, HISTORY_FILE
 from model.pipeline.runs import (
@@ -48,7 +59,8 @@ from model.pipeline.runs import (
     RunError,
 )
 
-OLDER = 1  # the schema this module reads
+OLDER = 1  # a data set schema, and the oldest run schema, this module reads
+RUN_SCHEMAS = (1, 2)  # the older run schemas it upgrades
 FIRST_STEPS = ("radius", "components and correlations", "logvar", "pca", "tsne", "kmeans",
                "baselines", "density", "attributes")  # fmt: skip
 RENAMED_METRICS = {"reco_loss": "reconstruction_loss"}
@@ -57,16 +69,23 @@ RENAMED_METRICS = {"reco_loss": "reconstruction_loss"}
 def upgrade_artifacts(
     layout: ArtifactLayout, report: Callable[[str], None] = lambda line: None
 ) -> int:
-    """Upgrade every run and data set under `layout` written in schema 1; how many were
-    (`report` hears each).
+    """Upgrade every run and data set under `layout` written in an older schema; how many were
+    (`report` hears each, and each run skipped because it cannot be read, with what to do).
     Each is upgraded under its lock; one that another command is writing raises `Busy`."""
-    datasets = _older_datasets(layout)
+    datasets = _older_datasets(layout, report)
     upgraded = 0
     for path in layout.runs():
-        if read_json(path / MANIFEST_FILE).get("schema_version") != OLDER:
+        try:
+            check_no_links(path, f"run {path.name}")
+            version = read_json(path / MANIFEST_FILE).get("schema_version")
+        except (ValueError, AttributeError, OSError) as error:
+            aside = layout.set_aside(path.name)
+            report(f"skipped run {path.name}: {error}; set it aside with `{aside}`")
+            continue
+        if version not in RUN_SCHEMAS:
             continue
         with layout.run_lock(path.name):
-            _upgrade_run(path, datasets)
+            _upgrade_run(path, datasets, layout)
         upgraded += 1
         report(f"upgraded run {path.name}")
     for name, (info, _) in datasets.items():
@@ -77,14 +96,21 @@ def upgrade_artifacts(
     return upgraded
 
 
-def _older_datasets(layout: ArtifactLayout) -> dict[str, tuple[DatasetInfo, str]]:
+def _older_datasets(
+    layout: ArtifactLayout, report: Callable[[str], None]
+) -> dict[str, tuple[DatasetInfo, str]]:
     """Every schema-1 data set: its schema-2 info, and the identity runs recorded for it then
-    (the sha256 of its dataset.json)."""
+    (the sha256 of its dataset.json). One holding a link is skipped (`report` hears why)."""
     found = {}
     folder = layout.root / "datasets"
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         info_path = path / INFO_FILE
         if not is_valid_name(path.name) or not info_path.is_file():  # a killed build's temporary
+            continue
+        try:
+            check_no_links(path, f"data set {path.name}")
+        except LinkError as error:
+            report(f"skipped data set {path.name}: {error}")
             continue
         data = read_json(info_path)
         if data.get("schema_version") != OLDER:
@@ -97,8 +123,10 @@ def _older_datasets(layout: ArtifactLayout) -> dict[str, tuple[DatasetInfo, str]
     return found
 
 
-def _upgrade_run(path: Path, datasets: dict[str, tuple[DatasetInfo, str]]) -> None:
-    """Upgrade the schema-1 run at `path` (its lock held)."""
+def _upgrade_run(
+    path: Path, datasets: dict[str, tuple[DatasetInfo, str]], layout: ArtifactLayout
+) -> None:
+    """Upgrade the run at `path`, of schema 1 or 2 (its lock held)."""
     old = read_json(path / MANIFEST_FILE)
     if "pending" in old:  # a commit a killed command left: finish or undo it first
         Run(path, old).recover()
@@ -109,17 +137,42 @@ def _upgrade_run(path: Path, datasets: dict[str, tuple[DatasetInfo, str]]) -> No
     def identity(recorded: str) -> str:
         return new_id if new_id is not None and recorded == old_id else recorded
 
-    journal = old.get("upgrading") or _plan(path, old, identity)
+    journal = old.get("upgrading")
+    if journal is None:
+        journal = _plan(path, old, identity) if old["schema_version"] == 1 else {
+            "manifest": old, "files": {}}  # fmt: skip
+        journal["manifest"] = _to_schema_3(journal["manifest"], layout, info)
     write_json(path / MANIFEST_FILE, {**old, "upgrading": journal})
     for relative, records in journal["files"].items():
         _replace(path / relative, records, identity)
     write_json(path / MANIFEST_FILE, journal["manifest"])
 
 
+def _to_schema_3(
+    manifest: dict[str, Any], layout: ArtifactLayout, upgraded: DatasetInfo | None
+) -> dict[str, Any]:
+    """A schema-2 manifest in schema 3: the data set's whole source (from its dataset.json,
+    upgraded or as it is, when that is still the very data set), no encoding batch size."""
+    manifest = copy.deepcopy(manifest)
+    record = manifest["dataset"]
+    source = {"kind": record.get("source")}
+    try:
+        info = upgraded or Dataset(layout.dataset(record["name"])).info
+        if info_identity(info) == record["id"]:
+            source = info.source
+    except (ValueError, OSError):
+        pass  # gone or unreadable: the kind is all that is known
+    record["source"] = source
+    if "encode" in manifest["stages"]:
+        manifest["stages"]["encode"]["params"].pop("batch_size", None)
+    manifest["schema_version"] = SCHEMA_VERSION
+    return manifest
+
+
 def _plan(path: Path, old: dict[str, Any], identity: Callable[[str], str]) -> dict[str, Any]:
     """The schema-2 manifest and, for each file to rewrite, its old and new records."""
     manifest = copy.deepcopy(old)
-    manifest["schema_version"] = SCHEMA_VERSION
+    manifest["schema_version"] = 2
     manifest["config"] = _config(manifest["config"])
     manifest["dataset"]["id"] = identity(manifest["dataset"]["id"])
     stages = manifest["stages"]

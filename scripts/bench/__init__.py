@@ -6,6 +6,7 @@
   python -m scripts.bench --only distribute  # 1 process vs 2 local workers; mixed vs float32
   python -m scripts.bench --only nearest  # the memorisation check's searches, latent and pixel
   python -m scripts.bench --only serve    # serving without TensorFlow: start, memory, decode
+  python -m scripts.bench --only downloads  # 200 browsers fetching the runtime: server memory
   python -m scripts.bench --only live     # what a person waits for in a real browser
   python -m scripts.bench --only maps     # t-SNE and UMAP at 20,000 and 170,000 x 256
   python -m scripts.bench --only quickstart  # the README's command on a fresh clone, timed
@@ -31,6 +32,7 @@ from scripts.bench.building import (
 from scripts.bench.common import emit
 from scripts.bench.dashboard import bench_dashboard, bench_nearest_training, bench_projection_render
 from scripts.bench.distribute import bench_distribute
+from scripts.bench.downloads import bench_downloads
 from scripts.bench.live import bench_live
 from scripts.bench.maps import bench_maps
 from scripts.bench.quickstart import bench_quickstart
@@ -60,6 +62,7 @@ FULL = {
     "maps_small": 20_000,
     "maps_large": 170_000,
     "maps_probes": 500,
+    "downloads": 200,
 }
 # The smallest sizes every benchmark runs at: a check that each runs and prints its figures.
 QUICK = {"synthetic": 200, "train_steps": 1, "train_images": 160, "distribute_epochs": 2,
@@ -67,7 +70,8 @@ QUICK = {"synthetic": 200, "train_steps": 1, "train_images": 160, "distribute_ep
          "latents": 1_000, "latent_dim": 16, "tsne": 300, "tsne_iterations": 10,
          "slider_moves": 2, "scatter": 1_000, "live_latents": 300, "live_moves": 2,
          "room_moves": 1, "room_small": 1, "room_large": 2, "serve_images": 200,
-         "drags": 1, "maps_small": 300, "maps_large": 600, "maps_probes": 50}  # fmt: skip
+         "drags": 1, "maps_small": 300, "maps_large": 600, "maps_probes": 50,
+         "downloads": 4}  # fmt: skip
 
 
 BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
@@ -85,6 +89,7 @@ BENCHES: dict[str, Callable[[Path, dict[str, int]], None]] = {
     "render": bench_projection_render,
     "live": bench_live,
     "serve": bench_serve,
+    "downloads": bench_downloads,
 }
 # Run only when asked for by name: the README's quick start on a fresh clone takes its whole time.
 ON_REQUEST: dict[str, Callable[[Path, dict[str, int]], None]] = {"quickstart": bench_quickstart}

@@ -60,13 +60,31 @@ def in_child(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any
 
 
 def synthetic_set(workdir: Path, count: int, image_size: int) -> Path:
-    """A synthetic data set of this size, built once under `workdir` and reused."""
+    """A synthetic data set of this size, built once under `workdir`/datasets and reused."""
     from model.data.synthetic import build_synthetic
 
-    path = workdir / f"synthetic{image_size}_{count}"
+    path = workdir / "datasets" / f"synthetic{image_size}_{count}"
     if not path.is_dir():
         build_synthetic(path, count=count, test_count=count // 18, image_size=image_size)
     return path
+
+
+def share_datasets(root: Path, workdir: Path) -> None:
+    """Make the artifacts folder `root`'s datasets/ a link to `workdir`/datasets, where
+    `synthetic_set` keeps the data sets (a link to a whole datasets/ folder, as a person keeps
+    data sets on another disk; zspace refuses links to single data sets)."""
+    import shutil
+
+    link, shared = root / "datasets", (workdir / "datasets").resolve()
+    if link.is_symlink() and link.resolve() == shared:
+        return
+    if link.is_symlink():
+        link.unlink()
+    elif link.exists():  # an older benchmark's folder of links: nothing of its own
+        shutil.rmtree(link)
+    root.mkdir(parents=True, exist_ok=True)
+    shared.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(shared, target_is_directory=True)
 
 
 def latents_file(workdir: Path, count: int, dim: int) -> Path:

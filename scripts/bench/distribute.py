@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from scripts.bench.browser import free_port
-from scripts.bench.common import emit, synthetic_set
+from scripts.bench.common import emit, share_datasets, synthetic_set
 from scripts.serve import REPO
 
 # name: (train's --distribute, workers, extra settings)
@@ -32,7 +32,8 @@ def bench_distribute(workdir: Path, sizes: dict[str, int]) -> None:
     figures = {}
     for name, (mode, workers, settings) in SETUPS.items():
         roots = [workdir / "distribute" / name / f"worker{i}" for i in range(workers)]
-        rows, figures[name] = _train(roots, data, mode, {**settings, "train.epochs": str(epochs)})
+        settings = {**settings, "train.epochs": str(epochs)}
+        rows, figures[name] = _train(roots, workdir, data, mode, settings)
         emit(f"train_images_per_second_{name}", figures[name], "img/s", rows=rows,
              epochs=epochs, preset="demo", workers=workers)  # fmt: skip
     emit("train_speedup_two_local_workers",
@@ -41,18 +42,18 @@ def bench_distribute(workdir: Path, sizes: dict[str, int]) -> None:
          figures["one_process_mixed_precision"] / figures["one_process"], "ratio")  # fmt: skip
 
 
-def _train(roots: list[Path], data: Path, mode: str, settings: dict[str, str]) -> tuple[int, float]:
-    """Train `demo` on `data` with one process per root (each a worker); (rows, images/s)."""
+def _train(
+    roots: list[Path], workdir: Path, data: Path, mode: str, settings: dict[str, str]
+) -> tuple[int, float]:
+    """Train `demo` on `data` (a data set under `workdir`) with one process per root (each a
+    worker); (rows, images/s)."""
     hosts = [f"localhost:{free_port()}" for _ in roots]
     processes = []
     for index, root in enumerate(roots):
-        (root / "datasets").mkdir(parents=True, exist_ok=True)
-        link = root / "datasets" / "bench64"
-        if not link.exists():
-            link.symlink_to(data.resolve())
+        share_datasets(root, workdir)
         command = [sys.executable, "-m", "scripts.train", "--preset", "demo", "--run", "bench",
                    "--force", "--quiet", "--artifacts", str(root), "--distribute", mode,
-                   "--set", "dataset=bench64"]  # fmt: skip
+                   "--set", f"dataset={data.name}"]  # fmt: skip
         for key, value in settings.items():
             command += ["--set", f"{key}={value}"]
         cluster = {"cluster": {"worker": hosts}, "task": {"type": "worker", "index": index}}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.bench.common import emit, in_child, synthetic_set
+from scripts.bench.common import emit, in_child, share_datasets, synthetic_set
 from scripts.bench.live_browser import bench_live_browser
 
 RUN = "live"
@@ -51,11 +51,8 @@ def live_artifacts(workdir: Path, count: int) -> Path:
     run_dir = layout.run(RUN)
     if (run_dir / "manifest.json").is_file() and _complete(Run.open(run_dir)):
         return layout.root
-    source = synthetic_set(workdir, count, 96)
-    name = source.name
-    layout.dataset(name).parent.mkdir(parents=True, exist_ok=True)
-    if not layout.dataset(name).exists():
-        layout.dataset(name).symlink_to(source.resolve(), target_is_directory=True)
+    name = synthetic_set(workdir, count, 96).name
+    share_datasets(layout.root, workdir)
     config = preset("celeba").with_overrides({"dataset": name})
     untrained_run(layout, RUN, config)
     encode_stage(layout, RUN, force=True)
@@ -85,8 +82,7 @@ def untrained_run(layout: Any, name: str, config: Any) -> None:
         save_networks,
     )
     from model.onnx_export import export_decoder
-    from model.pipeline.runs import Run, open_for_writing
-    from model.pipeline.stages import open_dataset
+    from model.pipeline.runs import Run, open_dataset, open_for_writing
 
     dataset = open_dataset(layout, config.dataset)
     model = build_autoencoder(config.model, config.train.learning_rate, config.train.seed)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.bench.common import emit, in_child, synthetic_set
+from scripts.bench.common import emit, in_child, share_datasets, synthetic_set
 from scripts.bench.live import RUN as LIVE_RUN
 from scripts.bench.live import live_artifacts, untrained_run
 
@@ -38,9 +38,7 @@ def demo_artifacts(workdir: Path, count: int) -> Path:
 
     layout = ArtifactLayout(workdir / f"serve_{count}")
     source = synthetic_set(workdir, count, 64)
-    if not layout.dataset(source.name).exists():
-        layout.dataset(source.name).parent.mkdir(parents=True, exist_ok=True)
-        layout.dataset(source.name).symlink_to(source.resolve(), target_is_directory=True)
+    share_datasets(layout.root, workdir)
     analysis = AnalysisConfig(tsne_variants=("pca2_ee12_p30",), umap_variants=("pca2_n15_d0.1",),
                               tsne_cap=min(count, 2_000),
                               kmeans_ks=(2,))  # fmt: skip
