@@ -87,7 +87,7 @@ def untrained_run(layout: Any, name: str, config: Any) -> None:
     dataset = open_dataset(layout, config.dataset)
     model = build_autoencoder(config.model, config.train.learning_rate, config.train.seed)
     parameters = {"encoder": model.encoder.count_params(), "decoder": model.decoder.count_params()}
-    with open_for_writing(layout, name):
+    with open_for_writing(layout, name, create=True):
         layout.run(name).mkdir(parents=True, exist_ok=True)
         run = Run.new(layout.run(name), config, dataset)
         with run.staging("train") as staged:
