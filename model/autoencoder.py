@@ -98,9 +98,6 @@ class LatentAutoencoder(keras.Model):
         self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
         return losses
 
-    def test_step(self, images):
-        return self._track(self.compute_losses(images, training=False))
-
     def track(self, losses: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         """Add a step's losses to the running means; the running means."""
         return self._track(losses)

@@ -1,26 +1,10 @@
 import numpy as np
 import pytest
 
-from model.analysis.baselines import (
-    RadiusBaselines,
-    normal_samples,
-    radius_baselines,
-    uniform_samples,
-)
+from model.analysis.baselines import RadiusBaselines, radius_baselines
 from model.analysis.results import load_result, save_result
+from model.generation import sample_latents
 from tests.support import assert_same_result
-
-
-def test_samples_are_seeded_and_have_the_asked_spread():
-    a = uniform_samples(4000, 8, 1.5, seed=3)
-    assert a.shape == (4000, 8) and a.dtype == np.float32
-    np.testing.assert_array_equal(a, uniform_samples(4000, 8, 1.5, seed=3))
-    assert not np.array_equal(a, uniform_samples(4000, 8, 1.5, seed=4))
-    assert -1.5 <= a.min() < -1.49 and 1.49 < a.max() <= 1.5
-    assert a.var() == pytest.approx(1.5**2 / 3, rel=0.03)
-    b = normal_samples(4000, 8, 2.0, seed=3)
-    np.testing.assert_array_equal(b, normal_samples(4000, 8, 2.0, seed=3))
-    assert b.std() == pytest.approx(2.0, rel=0.02) and abs(b.mean()) < 0.05
 
 
 def test_mean_radii_match_the_closed_forms():
@@ -45,7 +29,7 @@ def test_histograms_share_edges_and_count_every_sample():
     assert result.uniform_counts.shape == (2, bins) and result.normal_counts.shape == (1, bins)
     assert (result.uniform_counts.sum(axis=1) == 300).all() and result.normal_counts.sum() == 300
     assert result.edges[0] == 0 and np.allclose(np.diff(result.edges), 0.5)
-    furthest = np.linalg.norm(uniform_samples(300, 16, 8.0, seed=1), axis=1).max()
+    furthest = np.linalg.norm(sample_latents("uniform", 300, 16, 1, limit=8.0), axis=1).max()
     assert result.edges[-2] < furthest <= result.edges[-1]  # set 1 draws with seed 0 + 1
 
 
@@ -57,11 +41,9 @@ def test_result_round_trips(tmp_path):
 
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match="n and d must be positive integers, got n=0, d=4"):
-        uniform_samples(0, 4, 1.0, seed=0)
-    with pytest.raises(ValueError, match="uniform limit must be positive, got -1"):
-        uniform_samples(5, 4, -1, seed=0)
-    with pytest.raises(ValueError, match="normal scale must be positive, got 0"):
-        normal_samples(5, 4, 0, seed=0)
+        radius_baselines(4, n=0)
+    with pytest.raises(ValueError, match="uniform sampler needs a positive scale or limit, got -1"):
+        radius_baselines(4, n=10, uniform_limits=(-1,))
     with pytest.raises(ValueError, match="got n=10, d=0"):
         radius_baselines(0, n=10)
     with pytest.raises(ValueError, match="bin_width must be positive, got 0"):

@@ -9,8 +9,6 @@ from model.analysis.density import (
     build_nearest_data,
     distance_percentile,
     fit_gaussian,
-    nearest_data,
-    sample_gaussian,
 )
 from model.analysis.results import load_result, save_result
 
@@ -45,28 +43,10 @@ def test_collapsed_dimension_gets_a_tiny_jitter():
         fit_gaussian(np.ones((4, 3), np.float32))
 
 
-def test_samples_reproduce_the_fitted_covariance():
-    fit = fit_gaussian(correlated(2000, 5))
-    samples = sample_gaussian(fit, 40_000, seed=3)
-    assert samples.dtype == np.float32 and samples.shape == (40_000, 5)
-    spread = np.sqrt(np.diag(fit.covariance))
-    np.testing.assert_allclose(samples.mean(axis=0), fit.mean, atol=0.03 * spread.max())
-    scale = np.outer(spread, spread)
-    error = (np.cov(samples, rowvar=False) - fit.covariance) / scale
-    assert np.abs(error).max() < 0.03
-    half = sample_gaussian(fit, 40_000, seed=3, scale=0.5)
-    np.testing.assert_allclose(half - fit.mean, 0.5 * (samples - fit.mean), atol=1e-5)
-    np.testing.assert_array_equal(sample_gaussian(fit, 10, seed=3), samples[:10])
-    with pytest.raises(ValueError, match="scale must be finite and >= 0, got -1"):
-        sample_gaussian(fit, 10, seed=0, scale=-1.0)
-    with pytest.raises(ValueError, match="number of samples must be >= 0, got -2"):
-        sample_gaussian(fit, -2, seed=0)
-
-
-def test_nearest_data_equals_sklearn_brute_force():
+def test_the_index_equals_sklearn_brute_force():
     latents = correlated(1500, 12, seed=1)
     queries = correlated(40, 12, seed=2)
-    distances, indices = nearest_data(queries, latents, k=5, chunk_rows=200)
+    distances, indices = LatentIndex(latents, chunk_rows=200).query(queries, k=5)
     reference = NearestNeighbors(n_neighbors=5, algorithm="brute").fit(latents.astype(np.float64))
     expected_distances, expected_indices = reference.kneighbors(queries.astype(np.float64))
     np.testing.assert_array_equal(indices, expected_indices)

@@ -11,7 +11,6 @@ from app.figures import (
     correlation_heatmap,
     dominant_table,
     explained_variance,
-    image_strip_figure,
     kmeans_curve,
     logvar_table,
     pair_scatter_grid,
@@ -22,7 +21,6 @@ from app.figures import (
     training_curves,
 )
 from model.analysis.attributes import analyze_attributes
-from model.analysis.baselines import uniform_samples
 from model.analysis.components import analyze_components
 from model.analysis.correlations import analyze_correlations
 from model.analysis.kmeans import kmeans_inertia
@@ -30,6 +28,7 @@ from model.analysis.logvar_stats import analyze_logvar
 from model.analysis.pca import fit_pca
 from model.analysis.radius import analyze_radius, radii
 from model.data.store import AttributeTable
+from model.generation import sample_latents
 
 COUNT, DIM = 400, 12
 
@@ -92,7 +91,7 @@ def test_radius_histogram_counts_prior_and_peak(latents):
 
 def test_radius_histogram_rebins_and_scales_the_baseline(latents):
     radii_z = radii(latents)
-    random = uniform_samples(100, DIM, 1.5, seed=1)
+    random = sample_latents("uniform", 100, DIM, 1, limit=1.5)
     baseline = RandomRadii("uniform b=1.5", radii(random))
     fig = radius_histogram(radii_z, None, 0.1, baseline=baseline, style="steps")
     assert len(fig.data) == 2  # |z| and the baseline; no mu, no prior
@@ -181,7 +180,7 @@ def test_pair_scatter_grid_one_subplot_per_pair_with_markers(latents):
     pairs = list(zip(analysis.pair_i.tolist(), analysis.pair_j.tolist()))
     assert (7, 8) in pairs
     pairs = pairs + [(0, 1), (2, 5)]
-    random = uniform_samples(10, DIM, 4.0, seed=2)
+    random = sample_latents("uniform", 10, DIM, 2, limit=4.0)
     fig = pair_scatter_grid(
         latents, pairs, random, chosen_index=17, correlation=analysis.matrix, max_points=150
     )
@@ -262,19 +261,6 @@ def test_attribute_heatmap_components_by_attributes(latents):
     assert list(heatmap.y) == ["Smiling", "age", "Hat"]
     assert heatmap.zmax == pytest.approx(np.nanmax(np.abs(analysis.correlation)))
     assert serialises(fig)
-
-
-def test_image_strip_figure():
-    images = np.random.default_rng(3).random((3, 8, 8, 3))
-    fig = image_strip_figure(images, ["a", "b", "c"])
-    assert len(fig.data) == 3 and all(isinstance(t, go.Image) for t in fig.data)
-    np.testing.assert_array_equal(fig.data[1].z, np.round(images[1] * 255).astype(np.uint8))
-    assert [a.text for a in fig.layout.annotations] == ["a", "b", "c"]
-    assert serialises(fig)
-    with pytest.raises(ValueError, match="labels"):
-        image_strip_figure(images, ["a"])
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        image_strip_figure(images * 2)
 
 
 def test_logvar_table_rows(latents):

@@ -8,8 +8,9 @@ import pytest
 from scipy import stats
 
 from app.figures import RandomRadii, baseline_rows, radius_overview, radius_summary
-from model.analysis.baselines import radius_baselines, uniform_samples
+from model.analysis.baselines import radius_baselines
 from model.analysis.radius import analyze_radius, radii
+from model.generation import sample_latents
 
 COUNT, DIM = 500, 16
 
@@ -28,7 +29,8 @@ def ae():
 
 
 def test_radius_overview_marks_the_prior_mode_and_serialises(vae):
-    baseline = RandomRadii("uniform b=1.5", radii(uniform_samples(200, DIM, 1.5, 0)))
+    uniform = sample_latents("uniform", 200, DIM, 0, limit=1.5)
+    baseline = RandomRadii("uniform b=1.5", radii(uniform))
     fig = radius_overview(vae, 0.5, baseline)
     names = [trace.name for trace in fig.data]
     assert names[:2] == ["|z|", "|mu|"]

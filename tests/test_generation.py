@@ -18,6 +18,9 @@ def test_samplers_follow_their_distributions():
     drawn = sample_latents("gaussian", 20000, 3, seed=2, fit=fit)
     np.testing.assert_allclose(np.cov(drawn, rowvar=False), fit.covariance, rtol=0.06, atol=0.01)
     np.testing.assert_array_equal(drawn, sample_latents("gaussian", 20000, 3, seed=2, fit=fit))
+    half = sample_latents("gaussian", 20000, 3, seed=2, scale=0.5, fit=fit)
+    np.testing.assert_allclose(half - fit.mean, 0.5 * (drawn - fit.mean), atol=1e-5)
+    np.testing.assert_array_equal(sample_latents("gaussian", 10, 3, seed=2, fit=fit), drawn[:10])
     with pytest.raises(ValueError, match="needs the fitted Gaussian"):
         sample_latents("gaussian", 2, 3, seed=0)
     with pytest.raises(ValueError, match="unknown sampler"):

@@ -6,7 +6,6 @@ from app.figures.compare import logvar_comparison
 from app.figures.components import component_histograms, dominant_table
 from app.figures.correlations import correlation_heatmap, pair_scatter_grid
 from app.figures.dimensions import dimension_bars
-from app.figures.images import image_strip_figure
 from app.figures.logvar import logvar_table
 from app.figures.maps import (
     mark_neighbourhood,
@@ -29,7 +28,6 @@ __all__ = [
     "dimension_bars",
     "dominant_table",
     "explained_variance",
-    "image_strip_figure",
     "kmeans_curve",
     "logvar_comparison",
     "logvar_table",

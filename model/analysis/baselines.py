@@ -1,4 +1,5 @@
-"""Random-vector baselines: how long uniform and normal random vectors of dimension d are.
+"""Random-vector baselines: how long uniform and normal random vectors of dimension d are, drawn
+by the samplers the dashboard decodes (model.generation).
 
 Uniform vectors in [-b, b]^d have radius ~ b * sqrt(d / 3); normal vectors N(0, s^2 I_d) have
 radius ~ s * sqrt(d). Both are root-mean-square radii, which the mean radius approaches for large d.
@@ -13,32 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.analysis.radius import radii, radius_edges, radius_histogram
+from model.generation import R_LIMITS, sample_latents
 
-UNIFORM_LIMITS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 5.0, 8.0)
 NORMAL_SCALES = (0.5, 1.0, 1.5, 2.0)
 
 
 def _check_shape(n: int, d: int) -> None:
     if int(n) != n or n < 1 or int(d) != d or d < 1:
         raise ValueError(f"n and d must be positive integers, got n={n}, d={d}")
-
-
-def uniform_samples(n: int, d: int, limit: float, seed: int) -> np.ndarray:
-    """`n` float32 vectors uniform in [-limit, limit]^d."""
-    _check_shape(n, d)
-    if not limit > 0:
-        raise ValueError(f"uniform limit must be positive, got {limit}")
-    rng = np.random.default_rng(seed)
-    return rng.uniform(-limit, limit, size=(n, d)).astype(np.float32)
-
-
-def normal_samples(n: int, d: int, scale: float, seed: int) -> np.ndarray:
-    """`n` float32 vectors from N(0, scale^2 I_d)."""
-    _check_shape(n, d)
-    if not scale > 0:
-        raise ValueError(f"normal scale must be positive, got {scale}")
-    rng = np.random.default_rng(seed)
-    return rng.normal(0.0, scale, size=(n, d)).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -67,17 +50,17 @@ def radius_baselines(
     d: int,
     n: int = 5000,
     seed: int = 0,
-    uniform_limits: Sequence[float] = UNIFORM_LIMITS,
+    uniform_limits: Sequence[float] = R_LIMITS,
     normal_scales: Sequence[float] = NORMAL_SCALES,
     bin_width: float = 0.5,
 ) -> RadiusBaselines:
     """Radii of `n` uniform vectors per limit b and `n` normal vectors per scale s, dimension d."""
     _check_shape(n, d)
-    uniform = [radii(uniform_samples(n, d, b, seed + k)) for k, b in enumerate(uniform_limits)]
+    uniform = [radii(sample_latents("uniform", n, d, seed + k, limit=b))
+               for k, b in enumerate(uniform_limits)]  # fmt: skip
     offset = len(uniform)
-    normal = [
-        radii(normal_samples(n, d, s, seed + offset + k)) for k, s in enumerate(normal_scales)
-    ]
+    normal = [radii(sample_latents("normal", n, d, seed + offset + k, scale=s))
+              for k, s in enumerate(normal_scales)]  # fmt: skip
     edges = radius_edges(max((float(r.max()) for r in uniform + normal), default=0.0), bin_width)
 
     def counts(sets: list[np.ndarray]) -> np.ndarray:

@@ -66,16 +66,6 @@ def _cholesky_with_jitter(covariance: np.ndarray) -> tuple[np.ndarray, float]:
     )
 
 
-def sample_gaussian(fit: GaussianFit, n: int, seed: int, scale: float = 1.0) -> np.ndarray:
-    """`n` float32 draws of mean + scale * L @ eps, eps ~ N(0, I) from `seed`."""
-    if n < 0:
-        raise ValueError(f"number of samples must be >= 0, got {n}")
-    if not (np.isfinite(scale) and scale >= 0.0):
-        raise ValueError(f"scale must be finite and >= 0, got {scale}")
-    eps = np.random.default_rng(seed).standard_normal((n, len(fit.mean)))
-    return (fit.mean + scale * (eps @ fit.cholesky.T)).astype(np.float32)
-
-
 # --- exact nearest data -----------------------------------------------------------------------
 
 
@@ -194,13 +184,6 @@ def _smallest(scores: np.ndarray, count: int) -> np.ndarray:
     if count >= scores.shape[1]:
         return np.broadcast_to(np.arange(scores.shape[1]), scores.shape)
     return np.argpartition(scores, count - 1, axis=1)[:, :count]
-
-
-def nearest_data(
-    queries: np.ndarray, latents: np.ndarray, k: int = 1, chunk_rows: int = DEFAULT_CHUNK_ROWS
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact k nearest latents of each query: distances (m, k) float64, indices (m, k) int64."""
-    return LatentIndex(latents, chunk_rows).query(queries, k)
 
 
 @dataclass(frozen=True)

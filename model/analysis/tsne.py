@@ -1,4 +1,4 @@
-"""2-D t-SNE maps of latents with openTSNE (FFT-accelerated), and sklearn's t-SNE for comparison.
+"""2-D t-SNE maps of latents with openTSNE (FFT-accelerated).
 
 Reproducibility: a fixed seed gives the identical map run after run for a fixed `n_jobs`. The map
 does depend on `n_jobs` (with more than one thread openTSNE's Annoy index builds its trees per
@@ -7,9 +7,8 @@ thread, so the neighbours, and hence the map, differ slightly from a single-thre
 several cores by running side by side in their own processes (`tsne_maps`), each with its own
 `n_jobs`: the maps are then the same on every machine, whatever its core count.
 
-Both backends run with BLAS and OpenMP limited to `n_jobs` threads: sklearn's Barnes-Hut gradient
-otherwise uses every core whatever its `n_jobs` says, and on a busy 2-core machine that thread
-oversubscription made it 50x slower.
+It runs with BLAS and OpenMP limited to `n_jobs` threads (scripts.bench.analysis compares it with
+sklearn's Barnes-Hut t-SNE, which otherwise uses every core whatever its `n_jobs` says).
 """
 
 from __future__ import annotations
@@ -20,11 +19,10 @@ import queue
 import signal
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from openTSNE import TSNE as OpenTsne
-from sklearn.manifold import TSNE as SklearnTsne
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -32,7 +30,6 @@ from model.analysis.chunks import require_finite_latents
 from model.analysis.map_input import map_rows, pca_input
 from model.analysis.tsne_map import TsneMap, TsneParams
 
-SKLEARN_EXAGGERATION_ITER = 250  # sklearn's early-exaggeration phase is fixed at 250 iterations
 PROGRESS_EVERY = 10  # iterations between progress-bar updates
 # Up to this many points the affinities use exact nearest neighbours: at 20,000 points about 10x
 # faster than openTSNE's default Annoy index (3 s against 20-27 s here), and the same on every
@@ -62,7 +59,7 @@ def _map(
     embedding: np.ndarray,
     indices: np.ndarray,
     params: TsneParams,
-    backend: Literal["openTSNE", "sklearn"],
+    backend: str,
     kl_divergence: float,
     started: float,
     **overrides: Any,
@@ -206,35 +203,3 @@ def _fit(
     if on_iterations:
         on_iterations(max(0, _iterations(params) - reported))
     return np.asarray(embedding), float(embedding.kl_divergence)
-
-
-def sklearn_tsne(latents: np.ndarray, params: TsneParams) -> TsneMap:
-    """The same map with sklearn's Barnes-Hut t-SNE, for benchmarks.
-
-    sklearn's exaggerated phase is fixed at 250 iterations, so it runs 250 + n_iter in all and
-    records early_exaggeration_iter = 250 in the map's params.
-    """
-    started = time.perf_counter()
-    indices, data = tsne_input(latents, params)
-    tsne = SklearnTsne(
-        n_components=2,
-        perplexity=params.perplexity,
-        early_exaggeration=params.early_exaggeration,
-        max_iter=SKLEARN_EXAGGERATION_ITER + params.n_iter,
-        learning_rate="auto",
-        init="pca",
-        method="barnes_hut",
-        random_state=params.seed,
-        n_jobs=params.n_jobs,
-    )
-    with threadpool_limits(limits=params.n_jobs):
-        embedding = tsne.fit_transform(data)
-    return _map(
-        embedding,
-        indices,
-        params,
-        "sklearn",
-        tsne.kl_divergence_,
-        started,
-        early_exaggeration_iter=SKLEARN_EXAGGERATION_ITER,
-    )

@@ -50,12 +50,6 @@ class TsneParams:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> TsneParams:
-        """Parameters from `to_dict` output; other keys (e.g. a map's 'backend') are ignored."""
-        names = {field.name for field in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in names})
-
 
 STUDY_VARIANTS: tuple[TsneParams, ...] = (
     TsneParams(early_exaggeration=12, perplexity=30),

@@ -59,8 +59,6 @@ from model.pipeline.runs import (
 )
 from model.training import resume_key, train
 
-__all__ = ["ANALYSIS_DIR", "LATENTS_DIR", "TRAIN_DIR"]  # where each stage writes, for callers
-
 
 @dataclass(frozen=True)
 class StageReport:

@@ -60,7 +60,7 @@ def bench_correlation(workdir: Path, sizes: dict[str, int]) -> None:
 def bench_tsne(workdir: Path, sizes: dict[str, int]) -> None:
     import numpy as np
 
-    from model.analysis.tsne import run_tsne, sklearn_tsne
+    from model.analysis.tsne import run_tsne
     from model.analysis.tsne_map import TsneParams
 
     latents = np.load(latents_file(workdir, sizes["latents"], sizes["latent_dim"]), mmap_mode="r")
@@ -70,3 +70,45 @@ def bench_tsne(workdir: Path, sizes: dict[str, int]) -> None:
     emit("tsne_seconds_opentsne", ours.seconds, "s", kl=round(ours.kl_divergence, 4), **shape)
     emit("tsne_seconds_sklearn", theirs.seconds, "s", kl=round(theirs.kl_divergence, 4), **shape)
     emit("tsne_speedup_opentsne_over_sklearn", theirs.seconds / ours.seconds, "x", **shape)
+
+
+SKLEARN_EXAGGERATION_ITER = 250  # sklearn's early-exaggeration phase is fixed at 250 iterations
+
+
+def sklearn_tsne(latents: Any, params: Any) -> Any:
+    """The map `model.analysis.tsne.run_tsne` makes, made with sklearn's Barnes-Hut t-SNE, for
+    the comparison. BLAS and OpenMP are limited to `params.n_jobs` threads: sklearn's gradient
+    otherwise uses every core whatever its `n_jobs` says, and on a busy 2-core machine that
+    oversubscription made it 50x slower. sklearn's exaggerated phase is fixed at 250
+    iterations, so it runs 250 + n_iter in all and records early_exaggeration_iter = 250."""
+    import numpy as np
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+
+    from model.analysis.tsne import tsne_input
+    from model.analysis.tsne_map import TsneMap
+
+    started = time.perf_counter()
+    indices, data = tsne_input(latents, params)
+    tsne = TSNE(
+        n_components=2,
+        perplexity=params.perplexity,
+        early_exaggeration=params.early_exaggeration,
+        max_iter=SKLEARN_EXAGGERATION_ITER + params.n_iter,
+        learning_rate="auto",
+        init="pca",
+        method="barnes_hut",
+        random_state=params.seed,
+        n_jobs=params.n_jobs,
+    )
+    with threadpool_limits(limits=params.n_jobs):
+        embedding = tsne.fit_transform(data)
+    recorded = {"early_exaggeration_iter": SKLEARN_EXAGGERATION_ITER, "backend": "sklearn"}
+    return TsneMap(
+        name=params.name,
+        embedding=np.asarray(embedding, dtype=np.float32),
+        indices=indices,
+        params={**params.to_dict(), **recorded},
+        kl_divergence=float(tsne.kl_divergence_),
+        seconds=time.perf_counter() - started,
+    )
