@@ -20,6 +20,7 @@ import streamlit as st
 from app.assets import RUNTIME_PREFIX, decoder_url, grid_url, runtime_url
 from model.analysis.map_grid import MapGrid
 from model.generation import SliderLatents
+from model.grid import PADDING
 from model.network_files import ONNX_FILE
 from model.pipeline.runs import ANALYSIS_DIR, TRAIN_DIR, Run
 
@@ -167,7 +168,7 @@ def _mount(data: dict, key: str) -> tuple[float, ...]:
             "wasm": {"module": runtime_url("ort.wasm.min.mjs"), "folder": RUNTIME_PREFIX},
             "webgpu": {"module": runtime_url("ort.webgpu.min.mjs"), "folder": RUNTIME_PREFIX},
         },
-        "padding": 2,  # model.grid.image_grid's
+        "padding": PADDING,  # laid out as model.grid.image_grid tiles
         **data,
     }
     result = _COMPONENT(

@@ -28,6 +28,7 @@ from model.config import ModelConfig
 from model.data.store import ATTRIBUTES_FILE, IMAGES_FILE, INFO_FILE, AttributeTable, Dataset
 from model.files import read_json
 from model.generation import R_LIMITS, sample_latents, sharpen
+from model.latent_files import LatentName, stored_as
 from model.network_files import HISTORY_FILE, ONNX_FILE
 from model.onnx_decoder import OnnxDecoder
 from model.pipeline import runs
@@ -54,7 +55,7 @@ def _mtime(path: Path) -> int:
 def run_names(root: str) -> list[str]:
     """The runs under `root`: at once when one is added, moved or removed (runs/ changes),
     within 10 s when a run gets its first manifest."""
-    return _run_names(root, _mtime(Path(root) / "runs"))
+    return _run_names(root, _mtime(ArtifactLayout(Path(root)).runs_folder))
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -103,12 +104,13 @@ def _analysis(path: str, cls_name: str, mtime_ns: int, _cls: type[Any]) -> Any:
     return load_result(_cls, Path(path))
 
 
-def latents(run: Run, name: str) -> np.ndarray | None:
-    """latents/<name>.npy memory-mapped (read-only), checked to be float32 (images, z_dim) and
-    finite; None if the run has no such array (an AE has no mu or logvar)."""
-    path = run.path / LATENTS_DIR / f"{name}.npy"
-    if not path.is_file():
+def latents(run: Run, name: LatentName) -> np.ndarray | None:
+    """Latent `name` of the run (an AE's mu is its z), memory-mapped (read-only), checked to be
+    float32 (images, z_dim) and finite; None for what the run has not (an AE's logvar)."""
+    stored = stored_as(name, run.config.model.kind)
+    if stored is None:
         return None
+    path = run.path / LATENTS_DIR / f"{stored}.npy"
     shape = (run.manifest["dataset"]["count"], run.config.model.z_dim)
     try:
         return _latents(str(path), _mtime(path), shape)
@@ -185,18 +187,22 @@ def _history(path: str, mtime_ns: int) -> list[dict[str, float]]:
     return history
 
 
-def analysed_latent(run: Run) -> str:
-    """Which latents the run's analysis used: "z" (the default) or "mu"."""
+def analysed_latent(run: Run) -> LatentName:
+    """Which latents the run's analysis used: "z" (the default) or "mu" (an AE's mu is z)."""
     stage = run.stage("analyze")
-    return stage["params"]["config"]["latent"] if stage else "z"
+    asked = stage["params"]["config"]["latent"] if stage else "z"
+    return stored_as(asked, run.config.model.kind) or "z"
+
+
+def code_name(run: Run) -> LatentName:
+    """What the run's reconstructions decode: mu for a VAE, z for an AE."""
+    return stored_as("mu", run.config.model.kind) or "z"
 
 
 def _analysed_latents_path(run: Run) -> Path:
     """The file of the latents the analysis used, checked (`latents`)."""
     name = analysed_latent(run)
-    if latents(run, name) is None:
-        name = "z"  # an AE's mu is its z
-        latents(run, name)
+    latents(run, name)
     return run.path / LATENTS_DIR / f"{name}.npy"
 
 

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from model.commands import command
+
 ALLOWED_HOSTS_ENV = "ZSPACE_ALLOWED_HOSTS"
 FRAME_HEADERS = [
     (b"x-frame-options", b"SAMEORIGIN"),
@@ -105,7 +107,7 @@ async def _refuse(scope: Scope, send: Callable, name: str) -> None:
     text = (
         f"zspace does not answer requests addressed to {name!r} (a guard against DNS "
         "rebinding). To reach the dashboard under this name, start it with "
-        f"`python -m scripts.serve --allow-host {host_name(name) or 'NAME'}` or set "
+        f"`{command('serve', '--allow-host', host_name(name) or 'NAME')}` or set "
         f"{ALLOWED_HOSTS_ENV}.\n"
     ).encode()
     if scope["type"] == "websocket":  # closed before the handshake: the server answers 403

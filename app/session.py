@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import loaders
 from app.build_progress import runs_being_built, show_build_progress
+from model.latent_files import latent_names
 from model.network_files import ONNX_FILE
 from model.pipeline.runs import ANALYSIS_DIR, TRAIN_DIR, ArtifactLayout, Run, RunError
 
@@ -117,5 +118,5 @@ def require(run: Run, *stages: str) -> None:
         if stage == "train":
             loaders.decoder(run)
         if stage == "encode":
-            for name in ("z", "mu", "logvar"):
+            for name in latent_names(run.config.model.kind):
                 loaders.latents(run, name)

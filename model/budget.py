@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 # A TensorFlow process's own memory before any model: the runtime, its kernels and threads.
 TENSORFLOW_BASE_BYTES = 700 << 20
 FLOAT_BYTES = 4
-# Largest source image (width x height) a data set builder decodes: a 40-megapixel photo is
-# 120 MB decoded, per worker process.
-MAX_SOURCE_PIXELS = 40_000_000
 
 
 class TooLarge(ValueError):

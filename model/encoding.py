@@ -15,12 +15,8 @@ from model.config import ModelConfig
 from model.data.batches import image_batches, unit_float
 from model.data.store import Dataset
 from model.files import atomic_path
+from model.latent_files import latent_names
 from model.npy_stream import NpyStreamWriter
-
-
-def latent_names(kind: str) -> tuple[str, ...]:
-    """The arrays an encoding writes: an AE has only z (its mu is z; it has no logvar)."""
-    return ("z",) if kind == "ae" else ("z", "mu", "logvar")
 
 
 def encode_dataset(

@@ -9,9 +9,11 @@ from PIL import Image
 
 from model.files import atomic_path
 
+PADDING = 2  # px between and around the tiles (the browser's canvas lays faces out the same)
+
 
 def image_grid(
-    images: np.ndarray, columns: int, padding: int = 2, background: int = 255
+    images: np.ndarray, columns: int, padding: int = PADDING, background: int = 255
 ) -> np.ndarray:
     """uint8 (N, H, W, 3) -> one uint8 image, row-major, `padding` px between and around tiles."""
     if images.ndim != 4 or images.shape[-1] != 3 or len(images) == 0:

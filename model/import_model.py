@@ -122,7 +122,7 @@ def dataset_name(layout: ArtifactLayout, given: str | Path) -> str:
     path = Path(given)
     if len(path.parts) == 1 and not path.is_dir():
         return check_name("data set", path.name)
-    datasets = layout.dataset("x").parent.resolve()
+    datasets = layout.datasets_folder.resolve()
     if path.resolve().parent != datasets:
         prepare = layout.command("prepare_data", "folder", "SRC", "--name", path.name)
         raise RunError(

@@ -1,6 +1,6 @@
 import pytest
 
-from model.parallel import ordered_map
+from model.parallel import ordered_map, report_progress
 
 
 def test_ordered_map_keeps_order_in_and_out_of_process():
@@ -16,3 +16,26 @@ def test_ordered_map_stops_early_without_hanging():
     first = [next(results) for _ in range(3)]
     results.close()
     assert first == [1000, 999, 998]
+
+
+def _counted(amount: int) -> int:
+    report_progress(amount)
+    return amount
+
+
+def test_workers_report_progress_to_the_waiting_parent():
+    heard: list[int] = []
+    items = [1, 2, 3, 4, 5]
+    assert list(ordered_map(_counted, items, workers=2, on_progress=heard.append)) == items
+    assert sorted(heard) == items
+
+
+def _fails_on_three(item: int) -> int:
+    if item == 3:
+        raise ValueError("item 3 is bad")
+    return item
+
+
+def test_a_failed_item_raises_its_own_error():
+    with pytest.raises(ValueError, match="item 3 is bad"):
+        list(ordered_map(_fails_on_three, range(8), workers=2))

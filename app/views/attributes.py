@@ -75,10 +75,7 @@ def live_edit() -> None:
     the browser, the edited face follows the sliders while they move, and this reruns at rest)."""
     in_browser = browser_decoding()
     info = dataset.info
-    data = loaders.latents(run, "mu")
-    code_name = "mu" if data is not None else "z"
-    if data is None:
-        data = loaders.latents(run, "z")
+    data, code_name = loaders.latents(run, "mu"), loaders.code_name(run)
     test_rows = info.split_range("test")
     controls, faces = st.columns([2, 3], gap="medium")
     with controls:

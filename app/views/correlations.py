@@ -48,8 +48,6 @@ run = current_run()
 require(run, "encode", "analyze")
 latent = loaders.analysed_latent(run)
 data = loaders.latents(run, latent)
-if data is None:
-    data = loaders.latents(run, "z")  # an AE's mu is its z
 correlations = loaders.analysis(run, "correlations", CorrelationAnalysis)
 dominant = set(loaders.analysis(run, "components", ComponentAnalysis).dominant_index.tolist())
 matrix = correlations.matrix

@@ -92,8 +92,6 @@ st.header("Latent traversals")
 components = loaders.analysis(run, "components", ComponentAnalysis)
 latent_name = loaders.analysed_latent(run)
 data = loaders.latents(run, latent_name)
-if data is None:
-    data = loaders.latents(run, "z")  # an AE's mu is its z
 
 
 @st.fragment

@@ -29,8 +29,6 @@ run = current_run()
 require(run, "train", "encode", "analyze")
 latent_name = loaders.analysed_latent(run)
 data = loaders.latents(run, latent_name)
-if data is None:
-    data = loaders.latents(run, "z")
 st.title("Interpolate")
 
 

@@ -88,14 +88,14 @@ if loaders.stage_problems(run, "encode"):
 else:
     rows = info.split_range("test") or info.split_range("train")
     picks = reconstruction_picks(rows)
-    mu = loaders.latents(run, "mu")
-    codes = mu if mu is not None else loaders.latents(run, "z")
+    codes = loaders.latents(run, "mu")
     grid = originals_over_reconstructions(
         dataset.take(picks), loaders.decoder(run).decode(codes[picks])
     )
     st.image(
         grid,
-        caption=f"test images {', '.join(map(str, picks))} (seeds 33 and 44), decoded from mu",
+        caption=f"test images {', '.join(map(str, picks))} (seeds 33 and 44), decoded from "
+        f"{loaders.code_name(run)}",
         width="stretch",
     )
     download_png(grid, f"{run.name}_reconstructions.png")

@@ -47,8 +47,6 @@ require(run, "train", "encode", "analyze")
 dataset = loaders.run_dataset(run)
 latent_name = loaders.analysed_latent(run)
 data = loaders.latents(run, latent_name)
-if data is None:  # an AE has no mu: its z is its code
-    latent_name, data = "z", loaders.latents(run, "z")
 count, dim = data.shape
 pca = loaders.analysis(run, "pca", PcaResult)
 analysed = [Path(file).stem for file in run.stage("analyze")["files"]]
@@ -312,10 +310,9 @@ with point_column:
     st.subheader("Chosen point")
     st.number_input("Image row", 0, row_limit, key=ROW_KEY)
     original = dataset.take([row])
-    mu = loaders.latents(run, "mu")
-    code = mu if mu is not None else loaders.latents(run, "z")
+    code = loaders.latents(run, "mu")
     reconstruction = loaders.decoder(run).decode(np.asarray(code[row : row + 1]))
-    decoded_from = "mu" if mu is not None else "z"
+    decoded_from = loaders.code_name(run)
     st.image(
         [original[0], reconstruction[0]],
         width=LARGE,

@@ -13,10 +13,6 @@ sklearn's Barnes-Hut t-SNE, which otherwise uses every core whatever its `n_jobs
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
-import queue
-import signal
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,13 +25,13 @@ from tqdm.auto import tqdm
 from model.analysis.chunks import require_finite_latents
 from model.analysis.map_input import map_rows, pca_input
 from model.analysis.tsne_map import TsneMap, TsneParams
+from model.parallel import ordered_map, report_progress
 
 PROGRESS_EVERY = 10  # iterations between progress-bar updates
 # Up to this many points the affinities use exact nearest neighbours: at 20,000 points about 10x
 # faster than openTSNE's default Annoy index (3 s against 20-27 s here), and the same on every
 # machine. Beyond it exact search grows as N^2 and the Annoy index is used.
 EXACT_NEIGHBOURS_MAX = 50_000
-PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 
 
 def tsne_input(latents: np.ndarray, params: TsneParams) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +84,8 @@ def tsne_maps(
     workers: int = 1,
     progress: bool = False,
 ) -> list[TsneMap]:
-    """`run_tsne` for every variant, up to `workers` at a time in their own processes.
+    """`run_tsne` for every variant, up to `workers` at a time in their own processes
+    (model.parallel).
 
     Each map is computed exactly as `run_tsne` computes it alone (same rows, same `n_jobs`), so
     the maps do not depend on `workers`. Slower maps are started first.
@@ -99,51 +96,18 @@ def tsne_maps(
         return [run_tsne(latents, params, progress) for params in variants]
     jobs = [(*map_rows(latents, params), params) for params in variants]
     order = sorted(range(len(jobs)), key=lambda k: jobs[k][2].pca_components or 0, reverse=True)
-    context = multiprocessing.get_context("spawn")
-    done_iterations = context.Queue()
     total = sum(_iterations(params) for params in variants)
-    processes = min(workers, len(jobs))
-    # Leaving the pool (done, an error, Ctrl+C) terminates its workers at once.
-    with (
-        tqdm(total=total, desc=f"t-SNE {len(variants)} maps", disable=not progress) as bar,
-        context.Pool(processes, _start_worker, (done_iterations,)) as pool,
-    ):
-        pending = {k: pool.apply_async(_worker_map, jobs[k]) for k in order}
-        while not all(result.ready() for result in pending.values()):
-            for result in pending.values():
-                if result.ready() and not result.successful():
-                    result.get()  # raises the worker's error
-            time.sleep(0.2)
-            _drain(done_iterations, bar)
-        maps = [pending[k].get() for k in range(len(jobs))]
+    with tqdm(total=total, desc=f"t-SNE {len(variants)} maps", disable=not progress) as bar:
+        made = ordered_map(_worker_map, [jobs[k] for k in order], min(workers, len(jobs)),
+                           window=len(jobs), on_progress=bar.update)  # fmt: skip
+        maps = dict(zip(order, made))
         bar.update(total - bar.n)
-    return maps
+    return [maps[k] for k in range(len(jobs))]
 
 
-_DONE_ITERATIONS: multiprocessing.Queue | None = None  # a worker's progress channel
-
-
-def _start_worker(done_iterations: multiprocessing.Queue) -> None:
-    global _DONE_ITERATIONS
-    _DONE_ITERATIONS = done_iterations
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
-    try:  # Linux: end with the parent even if it is killed, never run on as an orphan
-        ctypes.CDLL("libc.so.6").prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
-
-
-def _worker_map(indices: np.ndarray, rows: np.ndarray, params: TsneParams) -> TsneMap:
-    channel = _DONE_ITERATIONS
-    return _opentsne_map(rows, indices, params, channel.put if channel else None)
-
-
-def _drain(done_iterations: multiprocessing.Queue, bar: tqdm) -> None:
-    while True:
-        try:
-            bar.update(done_iterations.get_nowait())
-        except queue.Empty:
-            return
+def _worker_map(job: tuple[np.ndarray, np.ndarray, TsneParams]) -> TsneMap:
+    indices, rows, params = job
+    return _opentsne_map(rows, indices, params, report_progress)
 
 
 def neighbours_method(points: int) -> str:

@@ -23,7 +23,7 @@ from model.analysis.components import analyze_components
 from model.analysis.correlations import analyze_correlations
 from model.analysis.density import build_nearest_data, fit_gaussian
 from model.analysis.dimensions import analyze_dimensions
-from model.analysis.kmeans import kmeans_inertia
+from model.analysis.kmeans import STUDY_KS, kmeans_inertia
 from model.analysis.logvar_stats import analyze_logvar
 from model.analysis.map_grid import (
     DEFAULT_GRID_NEIGHBOURS,
@@ -63,7 +63,7 @@ class AnalysisConfig:
     grid_size: int = DEFAULT_GRID_SIZE  # nodes per side of each map's decodable grid
     grid_neighbours: int = DEFAULT_GRID_NEIGHBOURS  # map points averaged per node
     grid_void_cells: float = DEFAULT_VOID_CELLS  # a node with no point this near is void
-    kmeans_ks: tuple[int, ...] = tuple(range(2, 81, 2))
+    kmeans_ks: tuple[int, ...] = tuple(STUDY_KS)
     nearest_sample: int = 5_000  # data points whose own nearest-neighbour distance is kept
     baseline_samples: int = 5_000  # random vectors per uniform limit / normal scale
     seed: int = 0
@@ -131,8 +131,13 @@ class Latents:
     mu: np.ndarray | None
     logvar: np.ndarray | None
 
+    @property
+    def code(self) -> np.ndarray:
+        """Each image's code: mu for a VAE, z for an AE (model.latent_files)."""
+        return self.z if self.mu is None else self.mu
+
     def chosen(self, name: str) -> np.ndarray:
-        return self.mu if name == "mu" and self.mu is not None else self.z
+        return self.code if name == "mu" else self.z
 
 
 def load_latents(directory: Path, rows: int, dim: int) -> Latents:
@@ -205,8 +210,7 @@ def _logvar(ctx: _Context) -> None:
 
 
 def _dimensions(ctx: _Context) -> None:
-    mu = ctx.latents.mu if ctx.latents.mu is not None else ctx.latents.z  # an AE's mu is its z
-    result = analyze_dimensions(mu, ctx.latents.logvar)
+    result = analyze_dimensions(ctx.latents.code, ctx.latents.logvar)
     ctx.save(result, "dimensions")
     ctx.metrics["active_units"] = result.active_count
 

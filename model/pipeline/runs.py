@@ -77,15 +77,23 @@ class ArtifactLayout:
 
     root: Path
 
+    @property
+    def datasets_folder(self) -> Path:
+        return self.root / "datasets"
+
+    @property
+    def runs_folder(self) -> Path:
+        return self.root / "runs"
+
     def dataset(self, name: str) -> Path:
-        return self.root / "datasets" / check_name("data set", name)
+        return self.datasets_folder / check_name("data set", name)
 
     def run(self, name: str) -> Path:
-        return self.root / "runs" / check_name("run", name)
+        return self.runs_folder / check_name("run", name)
 
     def runs(self) -> list[Path]:
         """Every directory under runs/ that has a manifest and a valid name, by name."""
-        runs_dir = self.root / "runs"
+        runs_dir = self.runs_folder
         if not runs_dir.is_dir():
             return []
         return sorted(

@@ -24,8 +24,9 @@ from model.commands import shell
 from model.config import RunConfig
 from model.data.store import Dataset
 from model.distribute import Replicas, start_replicas
-from model.encoding import encode_dataset, latent_names
+from model.encoding import encode_dataset
 from model.files import atomic_path
+from model.latent_files import latent_names
 from model.network_files import (
     CHECKPOINT_FILE,
     DECODER_FILE,

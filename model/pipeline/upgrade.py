@@ -102,7 +102,7 @@ def _older_datasets(
     """Every schema-1 data set: its schema-2 info, and the identity runs recorded for it then
     (the sha256 of its dataset.json). One holding a link is skipped (`report` hears why)."""
     found = {}
-    folder = layout.root / "datasets"
+    folder = layout.datasets_folder
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         info_path = path / INFO_FILE
         if not is_valid_name(path.name) or not info_path.is_file():  # a killed build's temporary
