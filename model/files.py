@@ -149,6 +149,15 @@ def signals_deferred() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
+def link_or_copy(source: Path, target: Path) -> None:
+    """`target` as another name of the file `source` (a hard link: no bytes copied), or a copy
+    where the file system has no hard links. For files no one writes again (results)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically, pretty-printed and newline-terminated."""
     with atomic_path(path) as tmp:

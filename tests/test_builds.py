@@ -49,14 +49,18 @@ def test_a_status_knows_whether_its_builder_is_alive(tmp_path):
 
 
 def test_maps_last_shows_every_run_first_then_adds_the_maps(layout, monkeypatch):
-    """Both runs are analysed without maps first (viewable), then both get their maps; a
-    second build finds everything current and redoes nothing."""
-    calls, states = [], []
+    """Both runs are analysed without maps first (viewable), then both get their maps, and
+    only them (the other results are the very files made first); a second build finds
+    everything current and redoes nothing."""
+    calls, states, reports = [], [], []
     real_analyze, real_write = model.pipeline.builds.analyze_stage, model.pipeline.builds.write_json
 
-    def analyze(layout, run, analysis, force, *args, **kwargs):
-        calls.append((run, analysis.tsne_variants, force))
-        return real_analyze(layout, run, analysis, force, *args, **kwargs)
+    def analyze(layout, run, analysis, *args, **kwargs):
+        calls.append((run, analysis.tsne_variants))
+        if analysis.tsne_variants:  # the maps: the first results are kept as they are
+            inodes.setdefault(run, (layout.run(run) / "analysis" / "radius.npz").stat().st_ino)
+        reports.append(real_analyze(layout, run, analysis, *args, **kwargs).message)
+        return reports[-1]
 
     def write(path, data):
         states.append(tuple((entry["run"], entry["state"]) for entry in data["runs"]))
@@ -65,13 +69,13 @@ def test_maps_last_shows_every_run_first_then_adds_the_maps(layout, monkeypatch)
     monkeypatch.setattr(model.pipeline.builds, "analyze_stage", analyze)
     monkeypatch.setattr(model.pipeline.builds, "write_json", write)
     runs = {name: tiny_config(**{"train.epochs": "1"}) for name in ("one", "two")}
+    inodes: dict[str, int] = {}
     build_runs(layout, runs, maps="last", analysis=ANALYSIS, progress=False)
-    assert calls == [
-        ("one", (), False),
-        ("two", (), False),
-        ("one", ("raw_ee16_p10",), True),
-        ("two", ("raw_ee16_p10",), True),
-    ]
+    assert calls == [("one", ()), ("two", ()), ("one", ("raw_ee16_p10",)),
+                     ("two", ("raw_ee16_p10",))]  # fmt: skip
+    assert reports[2].startswith("analyze: added tsne maps raw_ee16_p10; umap maps pca2_n15_d0.1")
+    for name, inode in inodes.items():
+        assert (layout.run(name) / "analysis" / "radius.npz").stat().st_ino == inode
     assert (("one", "maps"), ("two", "train")) in states  # `one` was viewable while `two` trained
     final = read_build_status(layout.root)
     assert [p.state for p in final.runs] == ["ready", "ready"] and final.pid == os.getpid()
@@ -80,7 +84,7 @@ def test_maps_last_shows_every_run_first_then_adds_the_maps(layout, monkeypatch)
 
     calls.clear()
     build_runs(layout, runs, maps="last", analysis=ANALYSIS, progress=False)
-    assert all(variants == ("raw_ee16_p10",) and not force for _, variants, force in calls)
+    assert all("up to date" in message for message in reports[-len(calls):])
     assert [p.state for p in read_build_status(layout.root).runs] == ["ready", "ready"]
 
 

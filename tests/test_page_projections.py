@@ -140,3 +140,29 @@ def test_a_link_with_a_cursor_opens_on_that_face(monkeypatch, built_runs):
 def _cursor_table(app) -> dict[str, str]:
     [table] = app.dataframe
     return dict(zip(table.value[""], table.value["at the cursor"]))
+
+
+@pytest.mark.slow
+def test_a_run_analysed_without_maps_names_the_command_that_adds_just_them(monkeypatch, encoded):
+    """As the quick start leaves `demo` when it is stopped before the maps: the page names the
+    command, which computes the maps and their grids and keeps every other result."""
+    from model.pipeline.analysis import AnalysisConfig
+    from model.pipeline.stages import analyze_stage
+    from tests.support import SMALL_ANALYSIS, run_suggested, suggested_commands
+
+    without = {**SMALL_ANALYSIS, "tsne_variants": (), "umap_variants": ()}
+    analyze_stage(encoded, "tiny", AnalysisConfig(**without), progress=False)
+    kept = (encoded.run("tiny") / "analysis" / "pca.npz").stat().st_ino
+    at = open_page(monkeypatch, encoded.root, "projections")
+    assert at.sidebar.radio(key="proj_view").options == ["PCA plane", "Latent axes"]
+    [caption] = [c.value for c in at.sidebar.caption if "No t-SNE map" in c.value]
+    [add_maps] = suggested_commands(caption)
+    assert add_maps == (
+        "python -m scripts.analyze --run tiny --tsne raw_ee12_p30 raw_ee16_p10 pca2_ee12_p30 "
+        f"pca4_ee12_p30 --umap raw_n15_d0.1 pca2_n15_d0.1 pca4_n15_d0.1 --artifacts {encoded.root}"
+    )
+    assert run_suggested(add_maps) == 0
+    assert (encoded.run("tiny") / "analysis" / "pca.npz").stat().st_ino == kept
+    at = open_page(monkeypatch, encoded.root, "projections")
+    assert at.sidebar.radio(key="proj_view").options[2:] == ["t-SNE map", "UMAP map"]
+    assert not [c.value for c in at.sidebar.caption if "No t-SNE map" in c.value]

@@ -197,3 +197,27 @@ def test_every_point_maps_all_points_beyond_the_default_cap(encoded, monkeypatch
     assert grid.params["points"] == 96 and grid.z.shape == (8, 8, 8)
     assert every["grid"]["size"] == 8 and set(every["grid"]["seconds"]) == {
         "tsne_raw_ee16_p10", "umap_pca2_n15_d0.1"}  # fmt: skip
+
+
+def test_a_map_asked_for_is_added_alone_and_other_settings_are_refused(analyzed, capsys):
+    """`analyze --tsne ...` with one more map than the analysis holds computes that map and
+    its grid, keeping every other result as the very file it was; another setting is a
+    conflict, named with only what differs and what --force would redo."""
+    from scripts import analyze
+
+    folder = analyzed.run("tiny") / "analysis"
+    kept = {path.name: path.stat().st_ino for path in folder.iterdir()}
+    root = ["--run", "tiny", "--quiet", "--artifacts", str(analyzed.root)]
+    maps = ["--tsne", "raw_ee16_p10", "pca2_ee12_p30", "raw_ee12_p30"]
+    assert analyze.main([*root, *maps]) == 0
+    assert "added tsne maps raw_ee12_p30" in capsys.readouterr().out
+    now = {path.name: path.stat().st_ino for path in folder.iterdir()}
+    assert set(now) - set(kept) == {"tsne_raw_ee12_p30.npz", "grid_tsne_raw_ee12_p30.npz"}
+    assert all(now[name] == inode for name, inode in kept.items())  # the very files
+    run = Run.open(analyzed.run("tiny"))
+    run.check("analyze")
+    assert run.stage("analyze")["metrics"]["tsne_kl_divergence"].keys() >= {"raw_ee12_p30"}
+    assert analyze.main(root) == 0 and "up to date" in capsys.readouterr().out
+    assert analyze.main([*root, "--grid-size", "32"]) == 2
+    line = capsys.readouterr().err
+    assert "(grid_size 24 -> 32); pass --force to compute all its 19 results again" in line, line

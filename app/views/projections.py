@@ -14,10 +14,11 @@ from app.map_cursor import Under, cursor_panel
 from app.session import current_run, require
 from app.share import bounded, matching, one_of, read_from_url, write_to_url
 from model.analysis.map_grid import MapGrid
+from model.analysis.map_input import fits
 from model.analysis.pca import PcaResult
 from model.analysis.planes import axes_plane, pca_plane
-from model.analysis.tsne_map import TsneMap
-from model.analysis.umap_map import UmapMap
+from model.analysis.tsne_map import STUDY_VARIANTS, TsneMap
+from model.analysis.umap_map import UMAP_VARIANTS, UmapMap
 from model.grid import image_grid
 
 VIEWS = {"pca": "PCA plane", "axes": "Latent axes", "tsne": "t-SNE map", "umap": "UMAP map"}
@@ -55,6 +56,12 @@ map_names = {
     for kind in MAPS
 }
 views = [view for view in VIEWS if view not in MAPS or map_names[view]]
+# Every map the studies made that this run's z_dim allows, added to the analysis it has.
+add_maps = run.layout.command(
+    "analyze", "--run", run.name,
+    "--tsne", *(params.name for params in STUDY_VARIANTS if fits(params, dim)),
+    "--umap", *(params.name for params in UMAP_VARIANTS if fits(params, dim)),
+)  # fmt: skip
 read_from_url(LINKED)  # keep_valid and clamp below replace what a link cannot set
 info = dataset.info
 attribute_names = (
@@ -92,12 +99,12 @@ in_browser = browser_decoding()
 with st.sidebar:
     st.radio("Map", views, format_func=VIEWS.get, key="proj_view")
     view = st.session_state.proj_view
-    for kind in MAPS:
-        if not map_names[kind]:
-            st.caption(
-                f"No {VIEWS[kind]}s in this run's analysis yet: a background build adds them, "
-                f"or `{run.stage_command('analyze')}`."
-            )
+    if not all(map_names.values()):
+        st.caption(
+            f"No {' or '.join(VIEWS[kind] + 's' for kind in MAPS if not map_names[kind])} in "
+            f"this run's analysis yet: a background build adds them, or `{add_maps}` (only the "
+            "maps and their grids are computed)."
+        )
     if view == "pca":
         components = pca.n_components
         clamp("proj_pc_x", 1, components, 1)

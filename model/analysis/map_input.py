@@ -18,6 +18,17 @@ class MapRows(Protocol):
     seed: int
 
 
+class MapInput(Protocol):
+    """A map's input setting (TsneParams and UmapParams have it)."""
+
+    pca_components: int | None
+
+
+def fits(params: MapInput, z_dim: int) -> bool:
+    """A map's PCA input needs no more components than `z_dim` latent dimensions have."""
+    return (params.pca_components or 0) <= z_dim
+
+
 def check_map_input(pca_components: int | None, cap: int | None, seed: int) -> None:
     """ValueError unless a map's input settings (t-SNE's or UMAP's) are valid."""
     if pca_components is not None and pca_components < 1:

@@ -32,6 +32,7 @@ from model.analysis.map_grid import (
     GridParams,
     build_map_grid,
 )
+from model.analysis.map_input import fits
 from model.analysis.moments import latent_moments
 from model.analysis.pca import fit_pca
 from model.analysis.radius import analyze_radius
@@ -103,13 +104,10 @@ class AnalysisConfig:
     def maps_within(self, z_dim: int) -> AnalysisConfig:
         """This config without the t-SNE and UMAP maps whose PCA input needs more components
         than `z_dim` latent dimensions have (a small run's default maps)."""
-        def fits(params: Any) -> bool:
-            return (params.pca_components or 0) <= z_dim
-
         return dataclasses.replace(
             self,
-            tsne_variants=tuple(n for n in self.tsne_variants if fits(TSNE_VARIANTS[n])),
-            umap_variants=tuple(n for n in self.umap_variants if fits(UMAP_NAMES[n])),
+            tsne_variants=tuple(n for n in self.tsne_variants if fits(TSNE_VARIANTS[n], z_dim)),
+            umap_variants=tuple(n for n in self.umap_variants if fits(UMAP_NAMES[n], z_dim)),
         )
 
     @classmethod
@@ -326,6 +324,64 @@ STEPS: dict[str, Callable[[_Context], None]] = {
     "density": _density,
     "attributes": _attributes,
 }
+MAP_STEPS = {"tsne": "tsne_variants", "umap": "umap_variants"}  # a map step: its variants
+
+
+@dataclass(frozen=True)
+class AnalysisUpdate:
+    """What a recorded analysis lacks of the one asked for, to be computed alone: the steps it
+    never ran (run in full) and the maps it lacks (with their grids). It keeps what it has."""
+
+    config: AnalysisConfig  # the analysis once updated: the recorded maps and the added ones
+    steps: tuple[str, ...]
+    added_maps: dict[str, tuple[str, ...]]  # "tsne" / "umap": the variants to add
+
+    def map_config(self) -> AnalysisConfig:
+        """The updated config making just the added maps."""
+        return dataclasses.replace(
+            self.config, **{MAP_STEPS[kind]: self.added_maps[kind] for kind in MAP_STEPS}
+        )
+
+    @property
+    def map_steps(self) -> tuple[str, ...]:
+        """The map steps that add maps (a step the analysis never ran is in `steps`), and the
+        grids of the added maps."""
+        adding = tuple(kind for kind in MAP_STEPS
+                       if self.added_maps[kind] and kind not in self.steps)  # fmt: skip
+        grids = ("map grids",) if adding and "map grids" not in self.steps else ()
+        return adding + grids
+
+    @property
+    def empty(self) -> bool:
+        return not (self.steps or self.map_steps)
+
+
+def plan_update(
+    recorded: AnalysisConfig, done: Sequence[str], wanted: AnalysisConfig
+) -> AnalysisUpdate | None:
+    """How the analysis made with `recorded` (running the steps `done`) comes to hold all that
+    `wanted` asks for by adding what it lacks (maps it holds beyond those are kept); None when
+    a setting other than which maps to make differs (then every result would change)."""
+    no_maps = {field: () for field in MAP_STEPS.values()}
+    if dataclasses.replace(recorded, **no_maps) != dataclasses.replace(wanted, **no_maps):
+        return None
+    added = {kind: tuple(name for name in getattr(wanted, field)
+                         if name not in getattr(recorded, field))
+             for kind, field in MAP_STEPS.items()}  # fmt: skip
+    union = {field: getattr(recorded, field) + added[kind] for kind, field in MAP_STEPS.items()}
+    steps = tuple(name for name in STEPS if name not in done)
+    return AnalysisUpdate(dataclasses.replace(recorded, **union), steps, added)
+
+
+def merged_metrics(recorded: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
+    """The recorded analysis' metrics with an update's: dicts merged key by key at every depth
+    (a map's KL, a step's seconds), other values the update's."""
+    if not (isinstance(recorded, dict) and isinstance(added, dict)):
+        return added
+    return {**recorded, **{key: merged_metrics(recorded.get(key), value)
+                           for key, value in added.items()}}  # fmt: skip
+
+
 def analyze_latents(
     latents: Latents,
     attributes: AttributeTable | None,

@@ -25,7 +25,6 @@ from model.pipeline.build_status import BUILDS_FILE, MAPS, BuildStatus, RunProgr
 from model.pipeline.runs import STAGES, ArtifactLayout
 from model.pipeline.stages import (
     StageReport,
-    analysis_config,
     analyze_stage,
     encode_stage,
     train_stage,
@@ -138,12 +137,7 @@ class _Plan:
         def step_started(name: str, index: int, steps: int) -> None:
             self.status.set(run, state, index, steps, f"{name} (step {index + 1} of {steps})")
 
-        recorded = analysis_config(self.layout, run)
-        if recorded == self.with_maps:
-            analysis = recorded  # the maps are there already: nothing to redo
-        # An analysis without maps (as this builder makes) is replaced by one with them; any
-        # other analysis is the user's, and a different one is refused as `analyze` refuses it.
-        force = analysis == self.with_maps and recorded == self.without_maps
-        return analyze_stage(
-            self.layout, run, analysis, force, self.progress, on_step=step_started
-        )
+        # An analysis without maps (as this builder makes first) gets just its maps; one with
+        # other settings is the user's, refused as `analyze` refuses it.
+        return analyze_stage(self.layout, run, analysis, progress=self.progress,
+                             on_step=step_started)  # fmt: skip

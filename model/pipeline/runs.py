@@ -243,21 +243,6 @@ class Run:
         self.manifest["seed"] = config.train.seed
         self.manifest["dataset"] = _dataset_record(dataset)
 
-    def record_stage(
-        self,
-        name: str,
-        params: dict[str, Any],
-        metrics: dict[str, Any],
-        seconds: float,
-        files: list[Path],
-    ) -> None:
-        """Record a stage whose files are already in place (analysis steps added to an
-        analysis); the stages after it are dropped, as they are now stale."""
-        self.manifest = _with_stage(self.manifest, name, _stage_record(
-            params, metrics, seconds, {str(p.relative_to(self.path)): p for p in files}
-        ))  # fmt: skip
-        self.save()
-
     @contextlib.contextmanager
     def staging(self, name: str) -> Iterator[Path]:
         """A new hidden folder in the run to build stage `name`'s outputs in, for `commit`."""

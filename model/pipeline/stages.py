@@ -25,7 +25,7 @@ from model.config import RunConfig
 from model.data.store import Dataset
 from model.distribute import Replicas, start_replicas
 from model.encoding import encode_dataset
-from model.files import atomic_path
+from model.files import atomic_path, link_or_copy
 from model.latent_files import latent_names
 from model.network_files import (
     CHECKPOINT_FILE,
@@ -40,9 +40,12 @@ from model.parallel import available_cores
 from model.pipeline.analysis import (
     STEPS,
     AnalysisConfig,
+    AnalysisUpdate,
     Latents,
     analyze_latents,
     load_latents,
+    merged_metrics,
+    plan_update,
 )
 from model.pipeline.runs import (
     ANALYSIS_DIR,
@@ -468,16 +471,20 @@ def _analyze(
     if recorded is not None and not force:
         if run.is_current("analyze", params):
             return StageReport("analyze", False, f"analyze: {out_dir} is up to date")
-        missing = _missing_steps(run, params)
-        if missing is None:
+        then = recorded["params"]
+        update = None
+        if then["latents_sha256"] == params["latents_sha256"]:
+            update = plan_update(AnalysisConfig.from_dict(then["config"]), then["steps"], config)
+        if update is None:
             raise RunError(
                 f"the analysis in {out_dir} was made with other settings "
-                f"({_differences(_settings(recorded['params']), _settings(params))}); "
-                f"replace it with "
-                f"`{run.stage_command('analyze', force=True)}`"
+                f"({_differences(_settings(then), _settings(params))}); pass --force to "
+                f"compute all its {len(recorded['files'])} results again with these"
             )
-        if missing and not run.file_problems("analyze"):
-            return _add_steps(layout, run, params, missing, progress, on_step)
+        if not run.file_problems("analyze"):  # damaged files: the analysis is made again
+            if update.empty:  # it holds all that is asked for, and more maps
+                return StageReport("analyze", False, f"analyze: {out_dir} is up to date")
+            return _update_analysis(run, dataset, update, progress, on_step)
     latents = encoded_latents(run, len(dataset))
     check_analysis_fits(config, latents.chosen(config.latent).shape)
     started = time.perf_counter()
@@ -488,6 +495,43 @@ def _analyze(
         files = [path.name for path in written]
         run.commit("analyze", staged, params, metrics, time.perf_counter() - started, files)
     return StageReport("analyze", True, f"analyze: {len(files)} results -> {out_dir}")
+
+
+def _update_analysis(
+    run: Run,
+    dataset: Dataset,
+    update: AnalysisUpdate,
+    progress: bool,
+    on_step: Callable[[str, int, int], None] | None,
+) -> StageReport:
+    """The run's analysis with what `update` adds computed alone, built aside and committed as
+    any stage is: the results it keeps are linked into the new folder, not copied."""
+    recorded = run.stage("analyze")
+    started = time.perf_counter()
+    latents = encoded_latents(run, len(dataset))
+    check_analysis_fits(update.config, latents.chosen(update.config.latent).shape)
+    with run.staging("analyze") as staged:
+        files = [Path(relative).name for relative in recorded["files"]]
+        for name in files:
+            link_or_copy(run.path / ANALYSIS_DIR / name, staged / name)
+        metrics = recorded["metrics"]
+        for config, steps in ((update.config, update.steps),
+                              (update.map_config(), update.map_steps)):  # fmt: skip
+            if steps:
+                written, added = analyze_latents(
+                    latents, dataset.attributes(), config, staged, progress,
+                    available_cores(), on_step, steps,
+                )  # fmt: skip
+                files += [path.name for path in written]
+                metrics = merged_metrics(metrics, added)
+        params = {**recorded["params"], "config": update.config.to_dict(), "steps": list(STEPS)}
+        seconds = recorded["elapsed_seconds"] + time.perf_counter() - started
+        run.commit("analyze", staged, params, metrics, seconds, sorted(set(files)))
+    added = [", ".join(update.steps)] if update.steps else []
+    added += [f"{kind} maps {', '.join(names)}" for kind, names in update.added_maps.items()
+              if names and kind not in update.steps]  # fmt: skip
+    return StageReport("analyze", True, f"analyze: added {'; '.join(added)} -> "
+                                        f"{run.path / ANALYSIS_DIR}")  # fmt: skip
 
 
 def encoded_latents(run: Run, rows: int) -> Latents:
@@ -503,40 +547,3 @@ def encoded_latents(run: Run, rows: int) -> Latents:
 def _settings(params: dict[str, Any]) -> dict[str, Any]:
     """An analysis' params without the list of its steps (steps added later are no conflict)."""
     return {key: value for key, value in params.items() if key != "steps"}
-
-
-def _missing_steps(run: Run, params: dict[str, Any]) -> list[str] | None:
-    """The steps the run's analysis lacks, if it ran with these params but fewer steps; None
-    if other params differ. Settings added since it ran count as their defaults."""
-    recorded = run.stage("analyze")["params"]
-    done = recorded["steps"]
-    then = {**recorded, "config": AnalysisConfig.from_dict(recorded["config"]).to_dict()}
-    if as_json(then) != as_json({**params, "steps": done}) or not set(done) <= set(STEPS):
-        return None
-    return [name for name in STEPS if name not in done]
-
-
-def _add_steps(
-    layout: ArtifactLayout,
-    run: Run,
-    params: dict[str, Any],
-    steps: list[str],
-    progress: bool,
-    on_step: Callable[[str, int, int], None] | None,
-) -> StageReport:
-    """Run `steps` into the run's existing analysis and record it with all its files."""
-    recorded = run.stage("analyze")
-    dataset = run_dataset(run)
-    latents = encoded_latents(run, len(dataset))
-    out_dir = run.path / ANALYSIS_DIR
-    started = time.perf_counter()
-    written, metrics = analyze_latents(
-        latents, dataset.attributes(), AnalysisConfig.from_dict(params["config"]), out_dir,
-        progress, available_cores(), on_step, steps,
-    )  # fmt: skip
-    seconds = {**recorded["metrics"]["step_seconds"], **metrics.pop("step_seconds")}
-    metrics = {**recorded["metrics"], **metrics, "step_seconds": seconds}
-    files = sorted({*(run.path / name for name in recorded["files"]), *written})
-    elapsed = recorded["elapsed_seconds"] + time.perf_counter() - started
-    run.record_stage("analyze", params, metrics, elapsed, files)
-    return StageReport("analyze", True, f"analyze: added {', '.join(steps)} -> {out_dir}")
