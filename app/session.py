@@ -12,8 +12,7 @@ import streamlit as st
 from app import loaders
 from app.build_progress import runs_being_built, show_build_progress
 from model.latent_files import latent_names
-from model.network_files import ONNX_FILE
-from model.pipeline.runs import ANALYSIS_DIR, TRAIN_DIR, ArtifactLayout, Run, RunError
+from model.pipeline.runs import ANALYSIS_DIR, ArtifactLayout, Run, RunError
 
 ARTIFACTS_ENV = "ZSPACE_ARTIFACTS"  # where the runs are; default ./artifacts
 RUN_KEY = "run"
@@ -108,12 +107,6 @@ def require(run: Run, *stages: str) -> None:
                 f"This page needs the run's {stage} output:\n\n"
                 + "\n".join(f"- {p}" for p in problems),
                 fix=run.stage_command(stage),
-            ))  # fmt: skip
-        if stage == "train" and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
-            stop_with(RunError(
-                f"`{run.name}` was trained before zspace kept an ONNX copy of each decoder, "
-                "which the dashboard decodes faces with; this adds it, without training again:",
-                fix=run.stage_command("train"),
             ))  # fmt: skip
         if stage == "train":
             loaders.decoder(run)

@@ -44,9 +44,8 @@ def file_record(path: Path) -> dict[str, Any]:
 
 # What the writers below leave behind when their process is killed: `.NAME~RANDOM.tmp[.ext]`
 # files and folders, and `.NAME~old`, a folder a swap moved aside. Run and data set names
-# never hold a "~", so `.NAME~` belongs to NAME alone. (Older zspace wrote `.NAME.RANDOM.tmp`.)
+# never hold a "~", so `.NAME~` belongs to NAME alone.
 TEMPORARY = re.compile(r"\.(?P<name>[^~]+)~.*")
-_OLDER_TEMPORARY = re.compile(r"\..+\.(tmp(\.[^.]*)?|old)")
 
 
 @contextlib.contextmanager
@@ -106,9 +105,7 @@ def remove_temporaries(folder: Path, name: str | None = None) -> list[Path]:
     removed = []
     for entry in folder.iterdir():
         match = TEMPORARY.fullmatch(entry.name)
-        if match is None and (name is not None or not _OLDER_TEMPORARY.fullmatch(entry.name)):
-            continue
-        if name is not None and match["name"] != name:
+        if match is None or (name is not None and match["name"] != name):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)

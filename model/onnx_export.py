@@ -32,6 +32,17 @@ class ExportError(ValueError):
     """The decoder cannot be converted to ONNX, or its ONNX copy does not give its outputs."""
 
 
+def export_decoder_file(decoder: Path, target: Path) -> None:
+    """The saved decoder at `decoder` (decoder.keras) as ONNX at `target`; ExportError naming
+    the file when it cannot be converted."""
+    from model.network_files import load_network
+
+    try:
+        export_decoder(load_network(Path(decoder)), target)
+    except ExportError as error:
+        raise ExportError(f"{decoder}: {error}") from error
+
+
 def export_decoder(network: keras.Model, path: Path) -> float:
     """Write `network` as ONNX at `path` (atomically), checked on a fixed batch; the largest
     absolute difference from Keras. ExportError naming the layer and op that cannot be

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from model.locks import Busy
+from model.quiet_tensorflow import import_tensorflow_quietly
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -71,29 +71,6 @@ def port(text: str) -> int:
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port {value} is not between 1 and 65535")
     return value
-
-
-@contextlib.contextmanager
-def _stderr_silenced() -> Iterator[None]:
-    """Send this process's file descriptor 2 (C++ logging included) to /dev/null for a while."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow without its C++ start-up lines (oneDNN, CPU features, absl): TF 2.21
-    logs them while loading, before TF_CPP_MIN_LOG_LEVEL can filter them."""
-    if "tensorflow" in sys.modules:
-        return
-    with _stderr_silenced():
-        import tensorflow  # noqa: F401
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -50,8 +50,6 @@ def main(argv: list[str] | None = None) -> int:
             return code
     else:
         print(f"== {_SERVING[todo].format(runs=args.artifacts / 'runs')}", flush=True)
-        if todo != "own" and (code := add_onnx_decoders(args)):
-            return code
     from model.links import LinkError
 
     try:
@@ -130,26 +128,6 @@ def build_first_run(args: argparse.Namespace) -> int:
             return code
     minutes = (time.perf_counter() - started) / 60
     print(f"== ready in {minutes:.1f} min, under {args.artifacts}/runs/")
-    return 0
-
-
-def add_onnx_decoders(args: argparse.Namespace) -> int:
-    """Give the demo runs trained before zspace kept an ONNX copy of each decoder that copy
-    (`train --run NAME` adds it, training nothing), so the dashboard can decode their faces."""
-    from model.network_files import ONNX_FILE
-    from model.pipeline.runs import TRAIN_DIR, ArtifactLayout, Run, RunError
-
-    layout = ArtifactLayout(args.artifacts)
-    for name in ALL_RUNS:
-        try:
-            run = Run.open(layout.run(name))
-        except (RunError, OSError, ValueError):
-            continue
-        if run.stage("train") is not None and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
-            print(f"== {name}: adding its decoder as ONNX", flush=True)
-            code = run_command(["train", "--run", name, "--artifacts", str(args.artifacts)])
-            if code:
-                return code
     return 0
 
 

@@ -1,12 +1,10 @@
 """The Sample page: faces sampled at a scale or limit, decoded on the server or in the browser,
 each above its nearest training image; the settings in the URL."""
 
-import shutil
 
 import numpy as np
 
-from model.pipeline.runs import Run
-from tests.support import image_urls, joined_captions, open_page, run_suggested
+from tests.support import image_urls, joined_captions, open_page
 
 
 def test_sample_page_decodes_faces_and_a_slider_changes_them(monkeypatch, built_runs):
@@ -64,14 +62,3 @@ def test_decoded_in_the_browser_the_sample_page_sends_the_arrays_and_keeps_the_s
     np.testing.assert_allclose(table["|z|"], np.round(np.linalg.norm(z, axis=1), 2))
 
 
-def test_a_run_from_before_onnx_decoders_says_how_to_add_one(monkeypatch, built_runs, tmp_path):
-    shutil.copytree(built_runs / "artifacts", tmp_path / "artifacts")
-    run = Run.open(tmp_path / "artifacts" / "runs" / "tiny")
-    del run.manifest["stages"]["train"]["files"]["train/decoder.onnx"]
-    run.save()
-    (run.path / "train" / "decoder.onnx").unlink()
-    at = open_page(monkeypatch, tmp_path / "artifacts", "sample")
-    assert "before zspace kept an ONNX copy" in at.warning[0].value
-    assert at.code[0].value == f"python -m scripts.train --run tiny --artifacts {run.layout.root}"
-    assert run_suggested(at.code[0].value) == 0  # adds it, training nothing
-    assert not open_page(monkeypatch, tmp_path / "artifacts", "sample").warning

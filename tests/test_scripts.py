@@ -170,17 +170,3 @@ def test_the_quick_start_serves_a_folder_of_your_own_runs_at_once(built_runs, tm
     assert "no answer" in capsys.readouterr().out
 
 
-def test_the_quick_start_gives_older_demo_runs_their_onnx_decoder(built_runs, tmp_path):
-    import argparse
-
-    layout = ArtifactLayout(tmp_path / "artifacts")
-    shutil.copytree(built_runs / "artifacts", layout.root)
-    shutil.move(layout.run("tiny"), layout.run("demo"))
-    run = Run.open(layout.run("demo"))
-    del run.manifest["stages"]["train"]["files"]["train/decoder.onnx"]
-    run.save()
-    (run.path / "train" / "decoder.onnx").unlink()
-    assert quickstart.add_onnx_decoders(argparse.Namespace(artifacts=layout.root)) == 0
-    run = Run.open(layout.run("demo"))
-    assert run.records("train/decoder.onnx") and run.file_problems("train") == []
-    assert run.stage("analyze") is not None  # nothing else was redone

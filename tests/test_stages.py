@@ -139,22 +139,3 @@ def test_missing_things_get_clear_messages(layout, tmp_path):
         Run.open(layout.run("broken"))
 
 
-def _as_before_onnx(run_dir):
-    """The run as zspace made it before it kept the decoder as ONNX."""
-    run = Run.open(run_dir)
-    del run.manifest["stages"]["train"]["files"]["train/decoder.onnx"]
-    run.save()
-    (run_dir / "train" / "decoder.onnx").unlink()
-
-
-def test_an_older_run_gets_its_onnx_decoder_without_training_again(trained):
-    run_dir = trained.run("tiny")
-    checkpoint = (run_dir / "train" / "checkpoint.npz").read_bytes()
-    _as_before_onnx(run_dir)
-    report = train_stage(trained, "tiny", tiny_config(), progress=False)
-    assert report.ran and "added" in report.message and "decoder.onnx" in report.message
-    run = Run.open(run_dir)
-    assert run.file_problems("train") == [] and run.records("train/decoder.onnx")
-    assert (run_dir / "train" / "checkpoint.npz").read_bytes() == checkpoint
-    assert not encode_stage(trained, "tiny", batch_size=40, progress=False).ran  # still current
-    assert not train_stage(trained, "tiny", tiny_config(), progress=False).ran

@@ -35,14 +35,19 @@ def _old_config(config: dict) -> dict:
     return config
 
 
-def write_schema_2(root) -> None:
-    """Turn run `tiny` under `root` into schema 2's form: its data set's source is only its
-    kind, and the encoding's batch size is a setting."""
-    manifest_path = root / "runs" / "tiny" / MANIFEST_FILE
+def write_schema_2(root, run: str = "tiny", onnx: bool = True) -> None:
+    """Turn `run` under `root` into schema 2's form: its data set's source is only its kind,
+    the encoding's batch size is a setting, and (`onnx` False) its decoder has no ONNX copy
+    yet, as runs trained before zspace kept one."""
+    manifest_path = root / "runs" / run / MANIFEST_FILE
     manifest = read_json(manifest_path)
     manifest["schema_version"] = 2
     manifest["dataset"]["source"] = manifest["dataset"]["source"]["kind"]
-    manifest["stages"]["encode"]["params"]["batch_size"] = 40
+    if "encode" in manifest["stages"]:
+        manifest["stages"]["encode"]["params"]["batch_size"] = 40
+    if not onnx:
+        del manifest["stages"]["train"]["files"]["train/decoder.onnx"]
+        (root / "runs" / run / "train" / "decoder.onnx").unlink()
     write_json(manifest_path, manifest)
 
 
@@ -79,6 +84,8 @@ def write_schema_1(root, hash_images: bool = True) -> None:
     for path in (history_path, checkpoint):
         train["files"][f"train/{path.name}"] = file_record(path)
     del manifest["stages"]["analyze"]["params"]["steps"]  # listed since schema 2
+    for setting in ("grid_void_cells", "every_point"):  # added since: their defaults then
+        del manifest["stages"]["analyze"]["params"]["config"][setting]
     write_json(run_dir / MANIFEST_FILE, manifest)
 
 
@@ -164,6 +171,53 @@ def test_a_schema_2_run_is_upgraded_from_its_manifest_alone(older):
     assert {p: p.read_bytes() for p in files if p.name != MANIFEST_FILE} == {
         p: data for p, data in files.items() if p.name != MANIFEST_FILE}  # fmt: skip
     assert not encode_stage(older, "tiny", batch_size=256, progress=False).ran  # up to date
+
+
+def test_a_run_from_before_onnx_decoders_gets_its_decoder_from_the_upgrade(older, monkeypatch):
+    """The dashboard names the upgrade; it exports the ONNX copy from decoder.keras, checked
+    against it, and nothing else is redone: the training, latents and analysis stay."""
+    checkpoint = (older.run("tiny") / "train" / "checkpoint.npz").read_bytes()
+    write_schema_2(older.root, onnx=False)
+    at = open_page(monkeypatch, older.root, "sample")
+    assert "written by an older zspace" in at.warning[0].value
+    assert run_suggested(at.code[0].value) == 0
+    run = Run.open(older.run("tiny"))
+    run.check("train", "encode", "analyze")
+    assert run.records("train/decoder.onnx")
+    assert (run.path / "train" / "checkpoint.npz").read_bytes() == checkpoint
+    assert not open_page(monkeypatch, older.root, "sample").warning
+
+
+def test_an_older_analysis_gets_every_setting(older):
+    """Settings added since an analysis was made get their defaults, within the run's z_dim;
+    one that made no t-SNE maps, from before UMAP maps, makes no UMAP maps either."""
+    manifest_path = older.run("tiny") / MANIFEST_FILE
+    manifest = read_json(manifest_path)
+    config = manifest["stages"]["analyze"]["params"]["config"]
+    del config["grid_size"], config["umap_variants"]
+    config["tsne_variants"] = []
+    write_json(manifest_path, manifest)
+    write_schema_2(older.root)
+    assert upgrade.upgrade_artifacts(older) == 1
+    upgraded = Run.open(older.run("tiny")).stage("analyze")["params"]["config"]
+    assert upgraded["grid_size"] == AnalysisConfig().grid_size and upgraded["umap_variants"] == []
+    assert AnalysisConfig.from_dict(upgraded).tsne_variants == ()
+
+
+def test_older_leftovers_are_tidied(older):
+    """An older zspace's temporaries (`.NAME.RANDOM.tmp`) are removed, and an unfinished first
+    training it left in train/ moves to train.partial/, where `train --run` continues it."""
+    runs = older.root / "runs"
+    leftovers = [runs / ".tiny.a1b2c3.tmp", runs / "tiny" / ".analysis.x9y8.tmp",
+                 older.root / "datasets" / ".blobs.k7.tmp"]  # fmt: skip
+    for path in leftovers:
+        path.mkdir()
+    (runs / "first" / "train").mkdir(parents=True)
+    shutil.copy(runs / "tiny" / "train" / "checkpoint.npz", runs / "first" / "train")
+    assert upgrade.upgrade_artifacts(older) == 1
+    assert not any(path.exists() for path in leftovers)
+    assert (runs / "first" / "train.partial" / "checkpoint.npz").is_file()
+    assert not (runs / "first" / "train").exists()
 
 
 def test_the_dashboard_names_the_upgrade_for_an_older_run(older, monkeypatch):

@@ -112,13 +112,13 @@ class AnalysisConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> AnalysisConfig:
-        """The config `to_dict` gave, read back from JSON (lists become tuples again). A config
-        from before a setting existed gets its default; one from before UMAP maps gets them if
-        it made t-SNE maps (an analysis without maps stays without)."""
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-        if "umap_variants" not in values and not values.get("tsne_variants", True):
-            values["umap_variants"] = ()
-        return cls(**values)
+        """The config `to_dict` gave, read back from JSON (lists become tuples again); every
+        setting is there (model.pipeline.upgrade gave older analyses theirs)."""
+        fields = {field.name for field in dataclasses.fields(cls)}
+        if set(values) != fields:
+            missing, unknown = sorted(fields - set(values)), sorted(set(values) - fields)
+            raise ValueError(f"analysis settings missing {missing} or unknown {unknown}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 @dataclass(frozen=True)

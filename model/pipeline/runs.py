@@ -228,14 +228,6 @@ class Run:
         """Whether a stage records the file `relative` (to the run), e.g. 'train/decoder.onnx'."""
         return any(relative in stage["files"] for stage in self.manifest["stages"].values())
 
-    def add_files(self, name: str, files: list[Path]) -> None:
-        """Record files newly written into stage `name`'s folder (what a later zspace makes of
-        what the stage made, such as the decoder's ONNX copy); the later stages stay."""
-        self.manifest = copy.deepcopy(self.manifest)
-        recorded = self.manifest["stages"][name]["files"]
-        recorded.update({str(p.relative_to(self.path)): file_record(p) for p in files})
-        self.save()
-
     def set_config(self, config: RunConfig, dataset: Dataset) -> None:
         """A new resolved config (e.g. more epochs) and its data set, recorded at the next
         `commit`."""

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -35,7 +35,7 @@ from model.network_files import (
     ONNX_FILE,
     load_network,
 )
-from model.onnx_export import ExportError, export_decoder
+from model.onnx_export import export_decoder_file
 from model.parallel import available_cores
 from model.pipeline.analysis import (
     STEPS,
@@ -108,7 +108,7 @@ def train_stage(
     chief decides whether there is anything to do, and only it writes the run.
     """
     if config.model.architecture == "imported":
-        return _imported_decoder(layout, run_name)
+        _refuse_imported(layout, run_name)
     replicas = replicas or start_replicas()
     dataset = open_dataset(layout, config.dataset)
     run_dir = layout.run(run_name)
@@ -166,8 +166,6 @@ def _train_as_chief(
     )
     up_to_date = not replacing and existing.is_current("train", params)
     if _chiefs_word(replicas, up_to_date):
-        if not existing.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
-            return _add_onnx_decoder(existing)
         note = _unfinished_note(partial, unfinished, config.train.epochs)
         return StageReport("train", False, f"train: {run_dir} is up to date{note}")
     check_training_fits(config)
@@ -180,7 +178,7 @@ def _train_as_chief(
         result = train(config, dataset, partial, progress, on_epoch_end, replicas, note)
     except KeyboardInterrupt as stop:
         raise Interrupted(_stopped(config, existing, partial)) from stop
-    _export(partial / DECODER_FILE, partial / ONNX_FILE)
+    export_decoder_file(partial / DECODER_FILE, partial / ONNX_FILE)
     run = Run.new(run_dir, config, dataset) if replacing else existing
     run.set_config(config, dataset)
     final = result.history[-1]
@@ -203,30 +201,8 @@ def _train_as_chief(
     )
 
 
-def _add_onnx_decoder(run: Run) -> StageReport:
-    """The ONNX copy of a trained run's decoder, for a run made before zspace wrote one; its
-    latents and analysis stay, as the decoder is the same."""
-    run.check("train")
-    target = run.path / TRAIN_DIR / ONNX_FILE
-    _export(run.path / TRAIN_DIR / DECODER_FILE, target)
-    run.add_files("train", [target])
-    return StageReport("train", True, f"train: added {target} (the decoder for the dashboard)")
-
-
-def _export(decoder: Path, target: Path) -> None:
-    try:
-        export_decoder(load_network(decoder), target)
-    except ExportError as error:
-        raise RunError(f"{decoder}: {error}") from error
-
-
-def _imported_decoder(layout: ArtifactLayout, run_name: str) -> StageReport:
-    """What `train` does for an imported run: nothing to train, but its decoder's ONNX copy
-    is made if an older zspace did not make it."""
-    if (layout.run(run_name) / MANIFEST_FILE).is_file():
-        with open_for_writing(layout, run_name) as run:
-            if run.stage("train") and not run.records(f"{TRAIN_DIR}/{ONNX_FILE}"):
-                return _add_onnx_decoder(run)
+def _refuse_imported(layout: ArtifactLayout, run_name: str) -> NoReturn:
+    """What `train` says of a config whose networks were trained elsewhere."""
     raise RunError(
         f"{run_name}: model.architecture 'imported' means networks trained elsewhere "
         f"({layout.command('import_model')}), which train cannot build; train a preset "
@@ -267,16 +243,17 @@ def _check_continuable(
     """RunError unless training `config` can continue the run's committed epochs; then their
     checkpoint is where the new training starts (a copy, so the run keeps its own)."""
     committed = existing.stage("train") if existing is not None else None
-    if committed is not None:
-        recorded = committed["params"]
-        theirs = resume_key(RunConfig.from_dict(recorded["config"]), recorded["dataset_id"])
-        if theirs != key:
-            raise RunError(
-                f"run {run_name} was trained with other settings ({_differences(theirs, key)}); "
-                "pass --force to train it again from scratch (the run stays as it is until "
-                "the new training has finished)"
-            )
-    checkpoint = train_dir / CHECKPOINT_FILE  # also an older zspace's unfinished first training
+    if committed is None:
+        return
+    recorded = committed["params"]
+    theirs = resume_key(RunConfig.from_dict(recorded["config"]), recorded["dataset_id"])
+    if theirs != key:
+        raise RunError(
+            f"run {run_name} was trained with other settings ({_differences(theirs, key)}); "
+            "pass --force to train it again from scratch (the run stays as it is until "
+            "the new training has finished)"
+        )
+    checkpoint = train_dir / CHECKPOINT_FILE
     record = _checkpoint_record(checkpoint)
     if record is None:
         return

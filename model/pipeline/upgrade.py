@@ -15,13 +15,22 @@ From schema 1 to 2:
 - training's reconstruction loss is `reconstruction_loss` (it was `reco_loss`), in the
   manifest, in history.json and in the checkpoints' records.
 
-From schema 2 to 3 (runs only; the manifest alone changes):
+From schema 2 to 3 (runs only):
 - a run records its data set's whole source (the folder or zip and settings it was built from,
   so a missing data set is named with the command that builds it again), where it recorded the
   source's kind: taken from the data set's dataset.json when that is still the very data set;
 - the encoding's batch size is no longer a setting of the latents: each image's eps now comes
   from the seed row after row, so latents no longer depend on it. Latents encoded before keep
-  their eps (drawn from the same seed, batch after batch) and stay valid.
+  their eps (drawn from the same seed, batch after batch) and stay valid;
+- every trained run has its decoder as ONNX (`train/decoder.onnx`, what the dashboard decodes
+  with): a run trained before zspace kept one gets it, exported from its decoder.keras and
+  checked against it, without training again (this alone needs TensorFlow);
+- an analysis records every setting (those it left out get their defaults; an analysis from
+  before UMAP maps that made no t-SNE maps makes no UMAP maps either).
+
+Older zspace also left temporaries named `.NAME.RANDOM.tmp`, and an unfinished first training
+in `train/` (before `train.partial/` existed): both are tidied here (the temporaries removed,
+the training moved to `train.partial/`, where `train --run NAME` continues it).
 
 Nothing is lost, and a stop at any moment leaves every run either as it was or upgraded: the
 manifest first records the files it is about to replace (old and new records), each file is
@@ -36,6 +45,9 @@ import copy
 import hashlib
 import io
 import json
+import os
+import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,10 +60,12 @@ from model.data.store import SCHEMA_VERSION as DATASET_SCHEMA
 from model.files import atomic_path, file_record, read_json, sha256_of, write_json
 from model.links import LinkError, check_no_links
 from model.names import is_valid_name
-from model.network_files import CHECKPOINT_FILE, HISTORY_FILE
+from model.network_files import CHECKPOINT_FILE, DECODER_FILE, HISTORY_FILE, ONNX_FILE
+from model.pipeline.analysis import AnalysisConfig
 from model.pipeline.runs import (
     MANIFEST_FILE,
     SCHEMA_VERSION,
+    STAGE_DIRS,
     TRAIN_DIR,
     TRAINING_DIR,
     ArtifactLayout,
@@ -73,7 +87,7 @@ def upgrade_artifacts(
     (`report` hears each, and each run skipped because it cannot be read, with what to do).
     Each is upgraded under its lock; one that another command is writing raises `Busy`."""
     datasets = _older_datasets(layout, report)
-    upgraded = 0
+    upgraded = _tidy_older_leftovers(layout, report)
     for path in layout.runs():
         try:
             check_no_links(path, f"run {path.name}")
@@ -94,6 +108,43 @@ def upgrade_artifacts(
         upgraded += 1
         report(f"upgraded data set {name}")
     return upgraded
+
+
+_OLDER_TEMPORARY = re.compile(r"\..+\.(tmp(\.[^.]*)?|old)")  # `.NAME.RANDOM.tmp`, `.NAME.old`
+
+
+def _tidy_older_leftovers(layout: ArtifactLayout, report: Callable[[str], None]) -> int:
+    """What an older zspace left that this one does not read: temporaries of its own naming
+    beside and inside runs and data sets (removed), and a run's unfinished first training in
+    train/ with no manifest yet (moved to train.partial/, which `train --run NAME` continues).
+    How many runs it moved."""
+    folders = [layout.runs_folder, layout.datasets_folder]
+    for top in list(folders):
+        for entry in _entries(top):
+            if is_valid_name(entry.name) and entry.is_dir() and not entry.is_symlink():
+                folders += [entry, *(entry / name for name in STAGE_DIRS.values())]
+    for folder in folders:
+        for entry in _entries(folder):
+            if "~" in entry.name or not _OLDER_TEMPORARY.fullmatch(entry.name):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    moved = 0
+    for path in _entries(layout.runs_folder):
+        first = path / TRAIN_DIR / CHECKPOINT_FILE
+        if (is_valid_name(path.name) and not path.is_symlink() and first.is_file()
+                and not (path / MANIFEST_FILE).exists() and not (path / TRAINING_DIR).exists()):
+            with layout.run_lock(path.name):
+                os.replace(path / TRAIN_DIR, path / TRAINING_DIR)
+            report(f"moved run {path.name}'s unfinished first training to {TRAINING_DIR}/")
+            moved += 1
+    return moved
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir()) if folder.is_dir() and not folder.is_symlink() else []
 
 
 def _older_datasets(
@@ -141,7 +192,7 @@ def _upgrade_run(
     if journal is None:
         journal = _plan(path, old, identity) if old["schema_version"] == 1 else {
             "manifest": old, "files": {}}  # fmt: skip
-        journal["manifest"] = _to_schema_3(journal["manifest"], layout, info)
+        journal["manifest"] = _to_schema_3(path, journal["manifest"], layout, info)
     write_json(path / MANIFEST_FILE, {**old, "upgrading": journal})
     for relative, records in journal["files"].items():
         _replace(path / relative, records, identity)
@@ -149,11 +200,23 @@ def _upgrade_run(
 
 
 def _to_schema_3(
-    manifest: dict[str, Any], layout: ArtifactLayout, upgraded: DatasetInfo | None
+    path: Path, manifest: dict[str, Any], layout: ArtifactLayout, upgraded: DatasetInfo | None
 ) -> dict[str, Any]:
     """A schema-2 manifest in schema 3: the data set's whole source (from its dataset.json,
-    upgraded or as it is, when that is still the very data set), no encoding batch size."""
+    upgraded or as it is, when that is still the very data set), no encoding batch size, the
+    decoder as ONNX (exported here, before the manifest records it), every analysis setting."""
     manifest = copy.deepcopy(manifest)
+    stages = manifest["stages"]
+    onnx = f"{TRAIN_DIR}/{ONNX_FILE}"
+    if "train" in stages and onnx not in stages["train"]["files"]:
+        _export_onnx(path / TRAIN_DIR / DECODER_FILE, path / onnx)
+        stages["train"]["files"][onnx] = file_record(path / onnx)
+    if "analyze" in stages:
+        config = stages["analyze"]["params"]["config"]
+        if "umap_variants" not in config and not config.get("tsne_variants", True):
+            config["umap_variants"] = []
+        defaults = AnalysisConfig().maps_within(RunConfig.from_dict(manifest["config"]).model.z_dim)
+        stages["analyze"]["params"]["config"] = {**defaults.to_dict(), **config}
     record = manifest["dataset"]
     source = {"kind": record.get("source")}
     try:
@@ -167,6 +230,16 @@ def _to_schema_3(
         manifest["stages"]["encode"]["params"].pop("batch_size", None)
     manifest["schema_version"] = SCHEMA_VERSION
     return manifest
+
+
+def _export_onnx(decoder: Path, target: Path) -> None:
+    """The ONNX copy of a run's decoder: TensorFlow is imported (quietly) for this alone."""
+    from model.quiet_tensorflow import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from model.onnx_export import export_decoder_file
+
+    export_decoder_file(decoder, target)
 
 
 def _plan(path: Path, old: dict[str, Any], identity: Callable[[str], str]) -> dict[str, Any]:
