@@ -123,7 +123,6 @@ def test_temporaries_of_killed_writers_are_removed_by_the_next_writer(layout):
     run_dir = layout.run("r")
     leftovers = [
         run_dir / ".latents~x1y2z3.tmp",  # a killed encode's folder
-        run_dir / ".analysis.a1b2c3.tmp",  # the same, from an older zspace
         run_dir / ".manifest.json~q9.tmp.json",
         run_dir / "train" / ".checkpoint.npz~k3.tmp.npz",
         run_dir / ".train~old",
